@@ -1,0 +1,36 @@
+"""Domain errors: what went wrong in the domain's words; each adapter maps them to its own protocol once."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose; `message` is safe to show to a caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The entity of that kind and id does not exist."""
+
+    def __init__(self, kind: str, entity_id: str) -> None:
+        super().__init__(f"{kind} {entity_id} not found")
+        self.kind = kind
+        self.entity_id = entity_id
+
+
+class InvalidInput(DomainError):
+    """Input that passed the schema but breaks a rule (a bad cursor, an empty range)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Conflict(DomainError):
+    """The change cannot be made in the entity's current state, or lost a race too many times."""
+
+
+class StorageUnavailable(DomainError):
+    """The store could not be reached or answered with an error; nothing was changed by this call."""

@@ -1,0 +1,165 @@
+"""Domain models: what a user, a scheduled call and a task are, and what it takes to make one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+
+def as_utc(value: datetime) -> datetime:
+    """A naive datetime is read as UTC; an aware one keeps its instant, expressed in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+# The limits of the spec's Data Models section, written once for REST and MCP alike.
+NAME_MAX = 100
+COMPANY_MAX = 100
+NOTES_MAX = 500
+TITLE_MAX = 200
+DESCRIPTION_MAX = 1000
+DURATION_MIN = 15
+DURATION_MAX = 240
+DEFAULT_DURATION = 30
+
+# Ids are UUIDs we mint, but anything matching this is accepted as a lookup key;
+# it keeps ids safe to use as S3 keys and file names (no "/", no "..").
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, description="Full name, 1-100 characters.")]
+Company = Annotated[
+    str, Field(min_length=1, max_length=COMPANY_MAX, description="Company, 1-100 characters.")
+]
+Notes = Annotated[str, Field(max_length=NOTES_MAX, description="Free text, at most 500 characters.")]
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, description="Title, 1-200 characters.")]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX, description="At most 1000 characters.")]
+Duration = Annotated[
+    int, Field(ge=DURATION_MIN, le=DURATION_MAX, description="Length of the call in minutes, 15-240.")
+]
+EntityId = Annotated[str, Field(pattern=ID_PATTERN, description="An id as returned when it was created.")]
+
+
+class UserType(StrEnum):
+    CLIENT = "client"
+    PROSPECT = "prospect"
+    PARTNER = "partner"
+
+
+class CallStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class _Input(BaseModel):
+    # Unknown fields are refused rather than silently dropped: a typo ("titel") is an error the caller sees.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UserCreate(_Input):
+    name: Name
+    email: EmailStr
+    company: Company
+    user_type: UserType = UserType.CLIENT
+    notes: Notes | None = None
+
+
+class CallCreate(_Input):
+    user_id: EntityId
+    title: Title
+    scheduled_for: UtcDatetime
+    duration_minutes: Duration = DEFAULT_DURATION
+    notes: Notes | None = None
+
+
+class CallReschedule(_Input):
+    scheduled_for: UtcDatetime
+    duration_minutes: Duration | None = None
+
+
+class TaskCreate(_Input):
+    title: Title
+    description: Description | None = None
+    user_id: EntityId | None = None
+    due_date: UtcDatetime | None = None
+
+
+class TaskUpdate(_Input):
+    """A partial edit: only the fields present change; `description` or `due_date` set to null clears it."""
+
+    title: Title | None = None
+    description: Description | None = None
+    due_date: UtcDatetime | None = None
+
+
+class _Entity(BaseModel):
+    # Stored entities are read back from storage, which may hold objects written by an older version:
+    # ignore fields we no longer know rather than refusing to show the record.
+    # Fields are declared in the order of the spec's JSON examples: id first, timestamps last.
+    model_config = ConfigDict(extra="ignore")
+
+
+class User(_Entity):
+    id: str
+    name: str
+    email: str
+    company: str
+    user_type: UserType
+    notes: str | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class ScheduledCall(_Entity):
+    id: str
+    user_id: str
+    title: str
+    scheduled_for: UtcDatetime
+    duration_minutes: int
+    notes: str | None = None
+    status: CallStatus
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class Task(_Entity):
+    id: str
+    title: str
+    description: str | None = None
+    user_id: str | None = None
+    status: TaskStatus
+    due_date: UtcDatetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back to get the next page, null when there is none."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class UserOverview(BaseModel):
+    """A user with every call and task that names them."""
+
+    user: User
+    calls: list[ScheduledCall]
+    tasks: list[Task]

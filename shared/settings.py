@@ -1,0 +1,39 @@
+"""Settings read from the environment, with the names and defaults of the spec's configuration table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_KEY = "demo-secret-key-change-in-production"
+
+
+class StorageKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class Settings(BaseSettings):
+    """Built where a process starts (the app factory, the stdio entry point), never at import time."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    api_key: SecretStr = Field(default=SecretStr(DEFAULT_API_KEY), validation_alias="TASK_API_KEY")
+    storage: StorageKind = Field(default=StorageKind.LOCAL, validation_alias="TASK_API_STORAGE")
+    data_dir: Path = Field(default=Path("data"), validation_alias="TASK_API_DATA_DIR")
+    host: str = Field(default="127.0.0.1", validation_alias="TASK_API_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="TASK_API_PORT")
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    s3_bucket: str = Field(
+        default="mcp-pycon-demo-bucket",
+        min_length=3,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+        validation_alias="AWS_S3_BUCKET",
+    )
+    # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")

@@ -1,0 +1,201 @@
+"""S3 through boto3: `s3://<bucket>/<collection>/<id>.json`, with conditional writes (IfNoneMatch/IfMatch)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import StorageUnavailable
+from shared.storage.base import (
+    COLLECTIONS,
+    AlreadyExists,
+    ObjectRef,
+    Storage,
+    StoredObject,
+    VersionMismatch,
+    check_key,
+    is_valid_id,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+_SUFFIX = ".json"
+_PAGE_SIZE = 1000  # S3's maximum keys per ListObjectsV2 call
+
+# Short timeouts and few retries: during an outage a caller should get a clear error in seconds,
+# not a hung request. Standard retry mode still rides out a throttled or briefly flaky endpoint.
+_CLIENT_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"max_attempts": 3, "mode": "standard"},
+)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+class S3Storage(Storage):
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        region: str = "us-east-1",
+        endpoint_url: str | None = None,
+        client: S3Client | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._client = client
+        self._client_lock = threading.Lock()
+        self._ready = False
+
+    @property
+    def client(self) -> S3Client:
+        # Built on first use, not at construction: no network or credential lookup at import or build time.
+        # boto3 clients are thread-safe once built; building one is not, hence the lock.
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    session = boto3.session.Session()
+                    self._client = session.client(
+                        "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
+                    )
+        return self._client
+
+    def describe(self) -> str:
+        where = self.endpoint_url or f"AWS S3 ({self.region})"
+        return f"S3 bucket {self.bucket} at {where}"
+
+    def _unavailable(self, action: str, exc: Exception) -> StorageUnavailable:
+        if isinstance(exc, ClientError):
+            detail = f"{_error_code(exc) or 'error'} (HTTP {_status(exc)})"
+        else:
+            detail = type(exc).__name__
+        return StorageUnavailable(f"S3 is unavailable: {action} failed on bucket {self.bucket}: {detail}")
+
+    def ensure_ready(self) -> None:
+        if self._ready:
+            return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _status(exc) != 404 and _error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+                raise self._unavailable("HeadBucket", exc) from exc
+            self._create_bucket()
+        except BotoCoreError as exc:
+            raise self._unavailable("HeadBucket", exc) from exc
+        self._ready = True
+
+    def _create_bucket(self) -> None:
+        kwargs: dict[str, Any] = {"Bucket": self.bucket}
+        if self.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            self.client.create_bucket(**kwargs)
+        except ClientError as exc:
+            if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise self._unavailable("CreateBucket", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("CreateBucket", exc) from exc
+
+    @staticmethod
+    def _key(collection: str, object_id: str) -> str:
+        check_key(collection, object_id)
+        return f"{collection}/{object_id}{_SUFFIX}"
+
+    def get(self, collection: str, object_id: str) -> StoredObject | None:
+        key = self._key(collection, object_id)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            body = response["Body"].read()
+        except ClientError as exc:
+            if _status(exc) == 404:  # NoSuchKey, or NoSuchBucket: no bucket yet means no objects yet
+                return None
+            raise self._unavailable("GetObject", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("GetObject", exc) from exc
+        return StoredObject(body=body, version=response["ETag"])
+
+    def _put(self, key: str, body: bytes, *, if_none_match: bool = False, if_match: str | None = None) -> str:
+        if if_match is not None:
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", IfMatch=if_match
+            )
+        else:
+            assert if_none_match, "every write is conditional"
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
+            )
+        return response["ETag"]
+
+    def create(self, collection: str, object_id: str, body: bytes) -> str:
+        key = self._key(collection, object_id)
+        try:
+            try:
+                return self._put(key, body, if_none_match=True)
+            except ClientError as exc:
+                if _error_code(exc) != "NoSuchBucket":
+                    raise
+                # The bucket went away (or start-up ran before the S3 endpoint was up): make it, then retry.
+                self._ready = False
+                self.ensure_ready()
+                return self._put(key, body, if_none_match=True)
+        except ClientError as exc:
+            # 409 ConditionalRequestConflict: a concurrent write to the same key is in flight.
+            if _status(exc) in (409, 412):
+                raise AlreadyExists(key) from exc
+            raise self._unavailable("PutObject", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("PutObject", exc) from exc
+
+    def replace(self, collection: str, object_id: str, body: bytes, if_version: str) -> str:
+        key = self._key(collection, object_id)
+        try:
+            return self._put(key, body, if_match=if_version)
+        except ClientError as exc:
+            if _status(exc) in (404, 409, 412):
+                raise VersionMismatch(key) from exc
+            raise self._unavailable("PutObject", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("PutObject", exc) from exc
+
+    def list_refs(self, collection: str) -> list[ObjectRef]:
+        if collection not in COLLECTIONS:
+            raise ValueError(f"unknown collection {collection!r}")
+        prefix = f"{collection}/"
+        refs: list[ObjectRef] = []
+        try:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(
+                Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": _PAGE_SIZE}
+            ):
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    name = key[len(prefix) :]
+                    if not name.endswith(_SUFFIX):
+                        continue
+                    object_id = name[: -len(_SUFFIX)]
+                    if is_valid_id(object_id):
+                        refs.append(ObjectRef(key_id=object_id, version=item["ETag"]))
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchBucket":
+                return []
+            raise self._unavailable("ListObjectsV2", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("ListObjectsV2", exc) from exc
+        return refs
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()

@@ -35,5 +35,14 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
         validation_alias="AWS_S3_BUCKET",
     )
+    # Extra Host header values accepted on /mcp besides loopback names (DNS-rebinding protection),
+    # comma-separated, e.g. "task-api:*,demo.local:8000". Needed when clients reach the server by another name.
+    allowed_hosts: str = Field(default="", validation_alias="TASK_API_ALLOWED_HOSTS")
+
     # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+    def mcp_allowed_hosts(self) -> list[str]:
+        loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+        extra = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        return loopback + extra

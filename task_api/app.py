@@ -1,0 +1,84 @@
+"""The app factory: settings -> storage -> services, handed to the REST routes and the MCP endpoint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from mcp.server.transport_security import TransportSecuritySettings
+
+from mcp_server.server import build_mcp
+from shared.errors import StorageUnavailable
+from shared.services import Services
+from shared.settings import Settings
+from shared.storage import open_storage
+from task_api import __version__
+from task_api.errors import install_error_handlers
+from task_api.routes import api_router
+from task_api.security import ApiKeyMiddleware
+
+log = logging.getLogger("task_api")
+
+MCP_PATH = "/mcp"
+
+DESCRIPTION = """\
+Users (clients, prospects, partners), scheduled calls and tasks, stored as one JSON object per entity in S3
+or a local folder. Every endpoint but `/health` needs the `X-API-Key` header.
+
+The same data and rules are served to LLM agents as an MCP server at `/mcp` (streamable HTTP, same key).
+"""
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build one app. Nothing is contacted here; the store is made ready when the app starts."""
+    settings = settings or Settings()
+    if services is None:
+        services = Services(open_storage(settings))
+    storage = services.storage
+
+    mcp = build_mcp(services)
+    hosts = settings.mcp_allowed_hosts()
+    # Stateless JSON responses: any replica can answer any request, and no session state to lose.
+    mcp_app = mcp.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=hosts,
+            allowed_origins=[f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")],
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("Task API %s: data in %s", __version__, storage.describe())
+        try:
+            await anyio.to_thread.run_sync(storage.ensure_ready)
+        except StorageUnavailable as exc:
+            # Start anyway: /health answers, requests get 503 until the store is back, and S3 writes
+            # create the bucket on first use. Refusing to start would turn a slow LocalStack into a crash.
+            log.error("storage not ready yet: %s", exc.message)
+        # Mounted inside FastAPI, the MCP app's own lifespan does not run: run its session manager here.
+        async with mcp.session_manager.run():
+            yield
+        await anyio.to_thread.run_sync(storage.close)
+
+    app = FastAPI(
+        title="Task API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.services = services
+    app.state.mcp = mcp
+    app.include_router(api_router())
+    # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
+    app.router.routes.extend(mcp_app.routes)
+    install_error_handlers(app)
+    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
+    return app

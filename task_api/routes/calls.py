@@ -1,0 +1,69 @@
+"""/calls: schedule, list (filterable), get, change status, reschedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from shared.models import CallCreate, CallReschedule, CallStatus, ScheduledCall
+from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+
+router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call")
+def schedule_call(payload: CallCreate, services: ServicesDep) -> ScheduledCall:
+    return services.schedule_call(payload)
+
+
+@router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC)
+def list_calls(
+    services: ServicesDep,
+    response: Response,
+    user_id: Annotated[str | None, Query(max_length=128, description="Only this user's calls.")] = None,
+    status_filter: Annotated[CallStatus | None, Query(description="Only calls in this status.")] = None,
+    scheduled_from: Annotated[
+        datetime | None, Query(description="Only calls at or after this time (ISO 8601; naive = UTC).")
+    ] = None,
+    scheduled_to: Annotated[
+        datetime | None, Query(description="Only calls at or before this time (ISO 8601; naive = UTC).")
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> list[ScheduledCall]:
+    page = services.list_calls(
+        user_id=user_id,
+        status=status_filter,
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return with_next_cursor(response, page)
+
+
+@router.get("/{call_id}", summary="Get call by ID")
+def get_call(call_id: str, services: ServicesDep) -> ScheduledCall:
+    return services.get_call(call_id)
+
+
+@router.patch("/{call_id}/status", summary="Update call status")
+def update_call_status(
+    call_id: str,
+    services: ServicesDep,
+    new_status: Annotated[CallStatus, Query(description="The call's new status.")],
+) -> ScheduledCall:
+    return services.update_call_status(call_id, new_status)
+
+
+@router.patch(
+    "/{call_id}",
+    summary="Reschedule a call",
+    description="Move a scheduled or rescheduled call to a new time (and optionally a new length); "
+    "its status becomes `rescheduled`. A completed or cancelled call cannot be moved (409).",
+)
+def reschedule_call(call_id: str, payload: CallReschedule, services: ServicesDep) -> ScheduledCall:
+    return services.reschedule_call(call_id, payload)

@@ -1,0 +1,62 @@
+"""/tasks: create, list (filterable), get, change status, edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from shared.models import Task, TaskCreate, TaskStatus, TaskUpdate
+from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[ApiKeyDoc])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new task")
+def create_task(payload: TaskCreate, services: ServicesDep) -> Task:
+    return services.create_task(payload)
+
+
+@router.get("", summary="List all tasks (filterable)", responses=NEXT_CURSOR_DOC)
+def list_tasks(
+    services: ServicesDep,
+    response: Response,
+    user_id: Annotated[str | None, Query(max_length=128, description="Only tasks for this user.")] = None,
+    status_filter: Annotated[TaskStatus | None, Query(description="Only tasks in this status.")] = None,
+    due_before: Annotated[
+        datetime | None,
+        Query(description="Only tasks due strictly before this time (ISO 8601; naive = UTC)."),
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> list[Task]:
+    page = services.list_tasks(
+        user_id=user_id, status=status_filter, due_before=due_before, limit=limit, cursor=cursor
+    )
+    return with_next_cursor(response, page)
+
+
+@router.get("/{task_id}", summary="Get task by ID")
+def get_task(task_id: str, services: ServicesDep) -> Task:
+    return services.get_task(task_id)
+
+
+@router.patch("/{task_id}/status", summary="Update task status")
+def update_task_status(
+    task_id: str,
+    services: ServicesDep,
+    new_status: Annotated[TaskStatus, Query(description="The task's new status.")],
+) -> Task:
+    return services.update_task_status(task_id, new_status)
+
+
+@router.patch(
+    "/{task_id}",
+    summary="Edit a task",
+    description="Change any of title, description, due_date; fields left out stay as they are, "
+    "`null` clears description or due_date.",
+)
+def update_task(task_id: str, payload: TaskUpdate, services: ServicesDep) -> Task:
+    return services.update_task(task_id, payload)

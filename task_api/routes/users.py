@@ -1,0 +1,40 @@
+"""/users: create, list (and search), get."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from shared.models import User, UserCreate
+from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+
+router = APIRouter(prefix="/users", tags=["users"], dependencies=[ApiKeyDoc])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new user")
+def create_user(payload: UserCreate, services: ServicesDep) -> User:
+    return services.create_user(payload)
+
+
+@router.get("", summary="List all users, or search them", responses=NEXT_CURSOR_DOC)
+def list_users(
+    services: ServicesDep,
+    response: Response,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Search name, email and company; case- and accent-insensitive, every word must match.",
+        ),
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> list[User]:
+    return with_next_cursor(response, services.list_users(query=q, limit=limit, cursor=cursor))
+
+
+@router.get("/{user_id}", summary="Get user by ID")
+def get_user(user_id: str, services: ServicesDep) -> User:
+    return services.get_user(user_id)

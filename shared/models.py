@@ -33,15 +33,11 @@ DEFAULT_DURATION = 30
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, description="Full name, 1-100 characters.")]
-Company = Annotated[
-    str, Field(min_length=1, max_length=COMPANY_MAX, description="Company, 1-100 characters.")
-]
+Company = Annotated[str, Field(min_length=1, max_length=COMPANY_MAX, description="Company, 1-100 characters.")]
 Notes = Annotated[str, Field(max_length=NOTES_MAX, description="Free text, at most 500 characters.")]
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, description="Title, 1-200 characters.")]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX, description="At most 1000 characters.")]
-Duration = Annotated[
-    int, Field(ge=DURATION_MIN, le=DURATION_MAX, description="Length of the call in minutes, 15-240.")
-]
+Duration = Annotated[int, Field(ge=DURATION_MIN, le=DURATION_MAX, description="Length of the call in minutes, 15-240.")]
 EntityId = Annotated[str, Field(pattern=ID_PATTERN, description="An id as returned when it was created.")]
 
 

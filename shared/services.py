@@ -64,8 +64,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidInput(
             "cursor",
-            "Invalid cursor: pass the next_cursor of a previous page unchanged, "
-            "or omit it to start at the top.",
+            "Invalid cursor: pass the next_cursor of a previous page unchanged, or omit it to start at the top.",
         ) from exc
 
 
@@ -200,9 +199,7 @@ class Services:
         if data.user_id is not None:
             self._require_user(data.user_id)
         now = self._now()
-        task = Task(
-            id=str(uuid4()), status=TaskStatus.TODO, created_at=now, updated_at=now, **data.model_dump()
-        )
+        task = Task(id=str(uuid4()), status=TaskStatus.TODO, created_at=now, updated_at=now, **data.model_dump())
         self.tasks.add(task.id, task)
         return task
 
@@ -239,9 +236,7 @@ class Services:
     def update_task(self, task_id: str, data: TaskUpdate) -> Task:
         fields = data.model_dump(include=data.model_fields_set)
         if not fields:
-            raise InvalidInput(
-                "body", "Nothing to change: give at least one of title, description, due_date."
-            )
+            raise InvalidInput("body", "Nothing to change: give at least one of title, description, due_date.")
         if "title" in fields and fields["title"] is None:
             raise InvalidInput("title", "title cannot be removed; give a new title of 1-200 characters.")
 

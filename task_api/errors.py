@@ -33,9 +33,7 @@ async def domain_error(_: Request, exc: Exception) -> JSONResponse:
             loc = ["query", exc.field]
         else:
             loc = ["body"] if exc.field == "body" else ["body", exc.field]
-        return JSONResponse(
-            {"detail": [{"loc": loc, "msg": exc.message, "type": "value_error"}]}, status_code=422
-        )
+        return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": "value_error"}]}, status_code=422)
     if isinstance(exc, Conflict):
         return failure(409, exc.message)
     if isinstance(exc, StorageUnavailable):

@@ -22,7 +22,5 @@ __all__ = [
 def open_storage(settings: Settings) -> Storage:
     """The backend the settings name; nothing is contacted until first use or `ensure_ready()`."""
     if settings.storage is StorageKind.S3:
-        return S3Storage(
-            settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url or None
-        )
+        return S3Storage(settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url or None)
     return LocalStorage(settings.data_dir, settings.s3_bucket)

@@ -32,9 +32,7 @@ def list_tasks(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> list[Task]:
-    page = services.list_tasks(
-        user_id=user_id, status=status_filter, due_before=due_before, limit=limit, cursor=cursor
-    )
+    page = services.list_tasks(user_id=user_id, status=status_filter, due_before=due_before, limit=limit, cursor=cursor)
     return with_next_cursor(response, page)
 
 

@@ -35,9 +35,7 @@ def test_wrong_key_is_403_with_the_spec_body(anonymous: httpx.Client, method: st
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
 def test_missing_key_is_403_json_never_422(anonymous: httpx.Client, method: str, path: str) -> None:
     # An invalid body too: the key is checked before the body is read.
-    response = anonymous.request(
-        method, path, content=b"{broken", headers={"Content-Type": "application/json"}
-    )
+    response = anonymous.request(method, path, content=b"{broken", headers={"Content-Type": "application/json"})
     assert response.status_code == 403
     body = response.json()
     assert body["success"] is False
@@ -69,9 +67,7 @@ def test_health_reports_healthy_and_the_version(anonymous: httpx.Client) -> None
 def test_openapi_declares_the_api_key_scheme_for_the_authorize_button(anonymous: httpx.Client) -> None:
     spec = anonymous.get("/openapi.json").json()
     schemes = spec["components"]["securitySchemes"]
-    assert {"type": "apiKey", "in": "header", "name": "X-API-Key"}.items() <= next(
-        iter(schemes.values())
-    ).items()
+    assert {"type": "apiKey", "in": "header", "name": "X-API-Key"}.items() <= next(iter(schemes.values())).items()
     assert spec["paths"]["/users"]["get"]["security"]
     assert "security" not in spec["paths"]["/health"]["get"]
 

@@ -17,9 +17,7 @@ from tests.api.conftest import API_KEY, make_user
 from tests.live_server import serve
 
 
-def test_each_entity_is_stored_as_the_json_the_api_returns(
-    client: httpx.Client, api_storage: Storage
-) -> None:
+def test_each_entity_is_stored_as_the_json_the_api_returns(client: httpx.Client, api_storage: Storage) -> None:
     user = make_user(client)
     call = client.post(
         "/calls", json={"user_id": user["id"], "title": "Call", "scheduled_for": "2025-10-25T10:00:00Z"}

@@ -95,9 +95,7 @@ def test_invalid_email_is_422_in_fastapi_validation_format(client: httpx.Client)
         ("email", None),
     ],
 )
-def test_user_field_limits_of_the_data_model_are_enforced(
-    client: httpx.Client, field: str, value: object
-) -> None:
+def test_user_field_limits_of_the_data_model_are_enforced(client: httpx.Client, field: str, value: object) -> None:
     response = client.post("/users", json={**SPEC_USER, field: value})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]

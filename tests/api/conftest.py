@@ -55,3 +55,8 @@ def make_user(client: httpx.Client, **overrides: object) -> dict[str, object]:
     assert response.status_code == 201, response.text
     user: dict[str, object] = response.json()
     return user
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 _QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before"})
 
 
-def failure(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def failure(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"success": False, "message": message}, status_code=status_code, headers=headers)
 
 

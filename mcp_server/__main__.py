@@ -1,0 +1,41 @@
+"""The stdio entry point: `python -m mcp_server` (or `task-api-mcp`), for desktop MCP clients."""
+
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from mcp_server.server import build_mcp
+from shared.errors import StorageUnavailable
+from shared.services import Services
+from shared.settings import Settings
+from shared.storage import open_storage
+
+log = logging.getLogger("mcp_server")
+
+
+def main() -> None:
+    # stdout carries the protocol: a single stray line there breaks the client, so logs go to stderr.
+    # Configured before the server is built, so the SDK's own logging setup leaves this one in place.
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        sys.exit(f"task-api MCP server: invalid settings in the environment:\n{exc}")
+    storage = open_storage(settings)
+    log.info("task-api MCP server on stdio; data in %s", storage.describe())
+    try:
+        storage.ensure_ready()
+    except StorageUnavailable as exc:
+        # Start anyway: the client gets a clear error per call until the store is back, then it just works.
+        log.warning("storage is not ready yet: %s", exc.message)
+    try:
+        build_mcp(Services(storage)).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        storage.close()
+
+
+if __name__ == "__main__":
+    main()

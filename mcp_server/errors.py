@@ -1,0 +1,64 @@
+"""Domain errors in words a model can act on, and the one wrapper that gives them to every tool."""
+
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
+
+import anyio.to_thread
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
+
+from shared.errors import DomainError, NotFound, StorageUnavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# What to call to get a valid id, by the kind NotFound names.
+_FINDERS = {
+    "User": "Call find_users or list_users to get a valid user_id.",
+    "Call": "Call list_calls to get a valid call_id.",
+    "Task": "Call list_tasks to get a valid task_id.",
+}
+
+
+def explain(exc: DomainError) -> str:
+    """The error's message, plus what to do next when the message alone does not say it."""
+    if isinstance(exc, NotFound):
+        hint = _FINDERS.get(exc.kind)
+        return f"{exc.message}. {hint}" if hint else f"{exc.message}."
+    if isinstance(exc, StorageUnavailable):
+        return f"Storage is unavailable right now: {exc.message.rstrip('.')}. Try again in a moment."
+    # InvalidInput and Conflict messages already name the field or the state, and the way out.
+    return exc.message
+
+
+def explain_validation(exc: ValidationError) -> str:
+    """Each rejected field and why, without the values or pydantic's links."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {error['msg']}" for error in exc.errors()
+    )
+    return f"Invalid input: {problems}. Correct these arguments and call the tool again."
+
+
+def service_tool(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Make a blocking tool body into an async tool that the model can learn from when it fails.
+
+    The body runs in a worker thread, because the services block on storage and the event loop also
+    serves other requests. Domain and validation errors become `ToolError`, the only exception whose
+    text the SDK shows the model; anything else is a bug and stays the SDK's generic, logged error.
+    `functools.wraps` keeps the body's signature, from which the SDK builds the input and output schemas.
+    The docstring is the tool's description, sent verbatim: dedented here so the model sees no indentation.
+    """
+
+    @functools.wraps(fn)
+    async def tool(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+        except DomainError as exc:
+            raise ToolError(explain(exc)) from exc
+        except ValidationError as exc:
+            raise ToolError(explain_validation(exc)) from exc
+
+    tool.__doc__ = inspect.cleandoc(fn.__doc__ or "")
+    return tool

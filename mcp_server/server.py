@@ -1,0 +1,46 @@
+"""Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from mcp.server.mcpserver import MCPServer
+
+from mcp_server.prompts import register_prompts
+from mcp_server.resources import register_resources
+from mcp_server.tools import register_tools
+from shared.services import Clock, Services, utc_now
+
+SERVER_NAME = "task-api"
+
+INSTRUCTIONS = """\
+Task API: users (clients, prospects and partners), the calls scheduled with them, and tasks \
+(to-dos, often follow-ups for a user).
+
+Ids: every user, call and task has an id, returned by the tool that creates it (create_user, \
+schedule_call, create_task) and by the list and find tools. Tools that act on one take that id \
+(user_id, call_id, task_id); never guess one.
+
+Where to start: call find_users (search by name, email or company; accents and case do not matter) \
+to get a user_id. If nobody matches, create_user. Then schedule_call or create_task with that \
+user_id. Use list_calls and list_tasks to get call and task ids, and to check for an existing call \
+or task before creating another.
+
+Lists return {items, next_cursor}: while next_cursor is not null, call again with \
+cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read as UTC, and \
+results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
+tasks. An error result says what went wrong and what to call to fix it."""
+
+
+def _version() -> str:
+    try:
+        return version("task-api")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
+    """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
+    mcp: MCPServer = MCPServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=_version())
+    register_tools(mcp, services)
+    register_resources(mcp, services)
+    register_prompts(mcp, clock)
+    return mcp

@@ -1,0 +1,333 @@
+"""The MCP tools: one per service operation, typed with the REST limits and described for a model."""
+
+# No `from __future__ import annotations`: the SDK evaluates these signatures to build the JSON schemas,
+# and plain annotations resolve without depending on where the tool functions are defined.
+
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import EmailStr, Field
+
+from mcp_server.errors import service_tool
+from shared.models import (
+    DEFAULT_DURATION,
+    CallCreate,
+    CallReschedule,
+    CallStatus,
+    Company,
+    Description,
+    Duration,
+    EntityId,
+    Name,
+    Notes,
+    Page,
+    ScheduledCall,
+    Task,
+    TaskCreate,
+    TaskStatus,
+    TaskUpdate,
+    Title,
+    User,
+    UserCreate,
+    UserType,
+    UtcDatetime,
+)
+from shared.services import Services
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+CURSOR_MAX = 512  # as on the REST list endpoints
+QUERY_MAX = 200
+
+# Arguments that recur across tools, described once.
+USER_ID = Field(description="The user's id, as returned by find_users, list_users or create_user.")
+CALL_ID = Field(description="The call's id, as returned by list_calls or schedule_call.")
+TASK_ID = Field(description="The task's id, as returned by list_tasks or create_task.")
+LIMIT = Field(ge=1, le=MAX_LIMIT, description=f"Most items to return, 1-{MAX_LIMIT}.")
+CURSOR = Field(
+    max_length=CURSOR_MAX,
+    description="The next_cursor of the previous page, unchanged; omit it for the first page.",
+)
+NOTES = Field(description="Optional free text, at most 500 characters.")
+DUE_DATE = Field(description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset = UTC.")
+SCHEDULED_FOR = Field(
+    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset = UTC."
+)
+
+# Hints for clients deciding whether to ask the user before a call; no tool reaches beyond this service.
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+ADDITIVE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+IDEMPOTENT_UPDATE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+
+
+# Concrete page types rather than Page[User]: the output schema is then titled "UserPage", not "Page[User]".
+class UserPage(Page[User]):
+    """One page of users, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
+
+
+class CallPage(Page[ScheduledCall]):
+    """One page of calls, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
+
+
+class TaskPage(Page[Task]):
+    """One page of tasks, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
+
+
+def register_tools(mcp: MCPServer, services: Services) -> None:
+    _register_user_tools(mcp, services)
+    _register_call_tools(mcp, services)
+    _register_task_tools(mcp, services)
+
+
+def _register_user_tools(mcp: MCPServer, services: Services) -> None:
+    @mcp.tool(title="Create a user", annotations=ADDITIVE)
+    @service_tool
+    def create_user(
+        name: Annotated[Name, Field(description="Full name, 1-100 characters, e.g. 'María García'.")],
+        email: Annotated[EmailStr, Field(description="Email address, e.g. maria@test-azollon.com.")],
+        company: Annotated[Company, Field(description="Company name, 1-100 characters.")],
+        user_type: Annotated[UserType, Field(description="client (the default), prospect or partner.")] = (
+            UserType.CLIENT
+        ),
+        notes: Annotated[Notes | None, NOTES] = None,
+    ) -> User:
+        """Register a new user (a client, prospect or partner) and return it with its id.
+
+        Call find_users first: if the person is already there, use their id instead of creating a duplicate.
+        Next, use the returned id with schedule_call or create_task.
+        """
+        return services.create_user(
+            UserCreate(name=name, email=email, company=company, user_type=user_type, notes=notes)
+        )
+
+    @mcp.tool(title="Get a user", annotations=READ_ONLY)
+    @service_tool
+    def get_user(user_id: Annotated[EntityId, USER_ID]) -> User:
+        """Get one user by id.
+
+        Needs a user_id: call find_users or list_users first. For the user together with their calls and
+        tasks, read the resource taskapi://users/{user_id}.
+        """
+        return services.get_user(user_id)
+
+    @mcp.tool(title="List users", annotations=READ_ONLY)
+    @service_tool
+    def list_users(
+        limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CURSOR] = None,
+    ) -> UserPage:
+        """List every user, oldest first, a page at a time.
+
+        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
+        to get the rest. To look someone up by name, email or company, use find_users instead.
+        """
+        page = services.list_users(limit=limit, cursor=cursor)
+        return UserPage(items=page.items, next_cursor=page.next_cursor)
+
+    @mcp.tool(title="Find users", annotations=READ_ONLY)
+    @service_tool
+    def find_users(
+        query: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=QUERY_MAX,
+                pattern=r"\S",  # blank would match everyone: that is list_users
+                description="Words to look for in name, email and company, e.g. 'maria garcia'.",
+            ),
+        ],
+        limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CURSOR] = None,
+    ) -> UserPage:
+        """Search users by name, email or company; the way to get a user_id.
+
+        Case- and accent-insensitive, and every word must match: "maria garcia" finds "María García".
+        Returns {items, next_cursor}; items is empty when nobody matches (then create_user if needed).
+        Call this before create_user to avoid registering someone twice.
+        """
+        page = services.list_users(query=query, limit=limit, cursor=cursor)
+        return UserPage(items=page.items, next_cursor=page.next_cursor)
+
+
+def _register_call_tools(mcp: MCPServer, services: Services) -> None:
+    @mcp.tool(title="Schedule a call", annotations=ADDITIVE)
+    @service_tool
+    def schedule_call(
+        user_id: Annotated[EntityId, USER_ID],
+        title: Annotated[Title, Field(description="What the call is about, 1-200 characters.")],
+        scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
+        duration_minutes: Duration = DEFAULT_DURATION,
+        notes: Annotated[Notes | None, NOTES] = None,
+    ) -> ScheduledCall:
+        """Book a call with a user; returns the call (status "scheduled") with its id.
+
+        Needs a user_id: call find_users or create_user first. To move an existing call, use
+        reschedule_call instead of booking a second one.
+        """
+        return services.schedule_call(
+            CallCreate(
+                user_id=user_id,
+                title=title,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                notes=notes,
+            )
+        )
+
+    @mcp.tool(title="Get a call", annotations=READ_ONLY)
+    @service_tool
+    def get_call(call_id: Annotated[EntityId, CALL_ID]) -> ScheduledCall:
+        """Get one scheduled call by id. Needs a call_id: call list_calls first."""
+        return services.get_call(call_id)
+
+    @mcp.tool(title="List calls", annotations=READ_ONLY)
+    @service_tool
+    def list_calls(
+        user_id: Annotated[EntityId | None, Field(description="Only this user's calls.")] = None,
+        status: Annotated[CallStatus | None, Field(description="Only calls in this status.")] = None,
+        scheduled_from: Annotated[
+            UtcDatetime | None,
+            Field(description="Only calls starting at or after this ISO 8601 date-time (no offset = UTC)."),
+        ] = None,
+        scheduled_to: Annotated[
+            UtcDatetime | None,
+            Field(description="Only calls starting at or before this ISO 8601 date-time (no offset = UTC)."),
+        ] = None,
+        limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CURSOR] = None,
+    ) -> CallPage:
+        """List scheduled calls, oldest booked first, optionally filtered; the way to get a call_id.
+
+        Filters combine: e.g. a user's calls this week is user_id plus scheduled_from and scheduled_to.
+        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
+        and the same filters.
+        """
+        page = services.list_calls(
+            user_id=user_id,
+            status=status,
+            scheduled_from=scheduled_from,
+            scheduled_to=scheduled_to,
+            limit=limit,
+            cursor=cursor,
+        )
+        return CallPage(items=page.items, next_cursor=page.next_cursor)
+
+    @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
+    @service_tool
+    def update_call_status(
+        call_id: Annotated[EntityId, CALL_ID],
+        status: Annotated[CallStatus, Field(description="The new status, e.g. completed or cancelled.")],
+    ) -> ScheduledCall:
+        """Set a call's status (completed once it happened, cancelled if it won't) and return the call.
+
+        Needs a call_id: call list_calls first. Setting the status it already has changes nothing.
+        To move a call to another time, use reschedule_call.
+        """
+        return services.update_call_status(call_id, status)
+
+    @mcp.tool(title="Reschedule a call", annotations=IDEMPOTENT_UPDATE)
+    @service_tool
+    def reschedule_call(
+        call_id: Annotated[EntityId, CALL_ID],
+        scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
+        duration_minutes: Annotated[
+            Duration | None, Field(description="New length in minutes, 15-240; omit to keep the current one.")
+        ] = None,
+    ) -> ScheduledCall:
+        """Move a call to a new time (and optionally a new length); its status becomes "rescheduled".
+
+        Needs a call_id: call list_calls first. Only a scheduled or rescheduled call can be moved; for a
+        completed or cancelled one, book a new call with schedule_call.
+        """
+        return services.reschedule_call(
+            call_id, CallReschedule(scheduled_for=scheduled_for, duration_minutes=duration_minutes)
+        )
+
+
+def _register_task_tools(mcp: MCPServer, services: Services) -> None:
+    @mcp.tool(title="Create a task", annotations=ADDITIVE)
+    @service_tool
+    def create_task(
+        title: Annotated[Title, Field(description="What is to be done, 1-200 characters.")],
+        description: Annotated[
+            Description | None, Field(description="Optional details, at most 1000 characters.")
+        ] = None,
+        user_id: Annotated[
+            EntityId | None, Field(description="Optional: the user it is for, an id from find_users.")
+        ] = None,
+        due_date: Annotated[UtcDatetime | None, DUE_DATE] = None,
+    ) -> Task:
+        """Create a task (status "todo") and return it with its id; optionally for a user and with a due date.
+
+        For a user's task, get the user_id from find_users first, and check list_tasks(user_id=...) for
+        an existing task so you do not create a duplicate.
+        """
+        return services.create_task(
+            TaskCreate(title=title, description=description, user_id=user_id, due_date=due_date)
+        )
+
+    @mcp.tool(title="Get a task", annotations=READ_ONLY)
+    @service_tool
+    def get_task(task_id: Annotated[EntityId, TASK_ID]) -> Task:
+        """Get one task by id. Needs a task_id: call list_tasks first."""
+        return services.get_task(task_id)
+
+    @mcp.tool(title="List tasks", annotations=READ_ONLY)
+    @service_tool
+    def list_tasks(
+        user_id: Annotated[EntityId | None, Field(description="Only tasks for this user.")] = None,
+        status: Annotated[TaskStatus | None, Field(description="Only tasks in this status.")] = None,
+        due_before: Annotated[
+            UtcDatetime | None,
+            Field(description="Only tasks due strictly before this ISO 8601 date-time (no offset = UTC)."),
+        ] = None,
+        limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CURSOR] = None,
+    ) -> TaskPage:
+        """List tasks, oldest first, optionally filtered; the way to get a task_id.
+
+        Use user_id to see what is already planned for someone before creating a task.
+        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
+        and the same filters.
+        """
+        page = services.list_tasks(user_id=user_id, status=status, due_before=due_before, limit=limit, cursor=cursor)
+        return TaskPage(items=page.items, next_cursor=page.next_cursor)
+
+    @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
+    @service_tool
+    def update_task_status(
+        task_id: Annotated[EntityId, TASK_ID],
+        status: Annotated[TaskStatus, Field(description="The new status: todo, in_progress, done or cancelled.")],
+    ) -> Task:
+        """Move a task to another status and return it. Needs a task_id: call list_tasks first.
+
+        Setting the status it already has changes nothing. To edit the title, description or due date,
+        use update_task.
+        """
+        return services.update_task_status(task_id, status)
+
+    @mcp.tool(title="Edit a task", annotations=IDEMPOTENT_UPDATE)
+    @service_tool
+    def update_task(
+        task_id: Annotated[EntityId, TASK_ID],
+        title: Annotated[Title | None, Field(description="New title, 1-200 characters.")] = None,
+        description: Annotated[
+            Description | None, Field(description="New description; an empty string blanks it.")
+        ] = None,
+        due_date: Annotated[UtcDatetime | None, DUE_DATE] = None,
+    ) -> Task:
+        """Change a task's title, description or due date, and return the task.
+
+        Only the arguments you give change; omitted (or null) ones keep their value. Give at least one.
+        Needs a task_id: call list_tasks first. To change the status, use update_task_status.
+        """
+        # Models often send every optional argument as null, so null means "keep", never "remove".
+        changes = {
+            name: value
+            for name, value in {"title": title, "description": description, "due_date": due_date}.items()
+            if value is not None
+        }
+        return services.update_task(task_id, TaskUpdate.model_validate(changes))

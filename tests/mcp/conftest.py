@@ -1,0 +1,111 @@
+"""An MCP server per test over a fresh local store, driven through the SDK's in-memory client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from mcp import Client
+from mcp.server.mcpserver import MCPServer
+from mcp.types import TextContent
+
+from mcp_server import build_mcp
+from shared.services import Services
+from shared.storage import LocalStorage
+
+BUCKET = "mcp-pycon-demo-bucket"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    storage = LocalStorage(tmp_path, BUCKET)
+    storage.ensure_ready()
+    return storage
+
+
+class TickingClock:
+    """Each reading a millisecond after the last: creation order, and so list order, is never a tie."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+@pytest.fixture
+def services(storage: LocalStorage) -> Services:
+    return Services(storage, clock=TickingClock())
+
+
+@pytest.fixture
+def server(services: Services) -> MCPServer:
+    return build_mcp(services)
+
+
+@pytest.fixture
+async def client(server: MCPServer) -> AsyncIterator[Client]:
+    async with Client(server) as client:
+        yield client
+
+
+def output_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """Strict like the TypeScript SDK's client: formats (date-time) are checked, not just types."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass
+class Tools:
+    """Calls tools as a model would, and checks every result the way a strict client does."""
+
+    client: Client
+    output_schemas: dict[str, dict[str, Any]]
+
+    async def ok(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
+        """The structured result of a call that must succeed, validated against the tool's output schema."""
+        result = await self.client.call_tool(tool, arguments)
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        output_validator(self.output_schemas[tool]).validate(result.structured_content)
+        return result.structured_content
+
+    async def error(self, tool: str, /, **arguments: Any) -> str:
+        """The text a model reads from a call that must fail."""
+        result = await self.client.call_tool(tool, arguments)
+        assert result.is_error, result.structured_content
+        assert result.structured_content is None
+        [content] = result.content
+        assert isinstance(content, TextContent)
+        assert "Traceback" not in content.text
+        assert content.text.strip() != f"Error executing tool {tool}"
+        return content.text
+
+    async def make_user(self, **overrides: Any) -> dict[str, Any]:
+        arguments = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
+        return await self.ok("create_user", **(arguments | overrides))
+
+    async def make_call(self, user_id: str, **overrides: Any) -> dict[str, Any]:
+        arguments = {"user_id": user_id, "title": "Onboarding call", "scheduled_for": "2025-10-25T10:00:00Z"}
+        return await self.ok("schedule_call", **(arguments | overrides))
+
+    async def make_task(self, **overrides: Any) -> dict[str, Any]:
+        return await self.ok("create_task", **({"title": "Prepare onboarding materials"} | overrides))
+
+
+@pytest.fixture
+async def tools(client: Client) -> Tools:
+    listing = await client.list_tools()
+    schemas = {tool.name: tool.output_schema for tool in listing.tools if tool.output_schema is not None}
+    return Tools(client, schemas)

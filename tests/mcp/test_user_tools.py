@@ -1,0 +1,111 @@
+"""The user tools through an MCP client: create, get, list a page at a time, and find."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mcp.conftest import Tools
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_create_user_returns_the_user_with_a_new_id_and_utc_timestamps(tools: Tools) -> None:
+    user = await tools.make_user(user_type="prospect", notes="Met at PyCon")
+
+    assert user["id"]
+    assert user["name"] == "María García"
+    assert user["email"] == "maria@test-azollon.com"
+    assert user["company"] == "Test Azollon"
+    assert user["user_type"] == "prospect"
+    assert user["notes"] == "Met at PyCon"
+    assert user["created_at"].endswith("Z")
+    assert user["updated_at"] == user["created_at"]
+
+
+async def test_create_user_defaults_to_a_client_without_notes(tools: Tools) -> None:
+    user = await tools.make_user()
+
+    assert user["user_type"] == "client"
+    assert user["notes"] is None
+
+
+async def test_get_user_reads_back_what_create_user_stored(tools: Tools) -> None:
+    created = await tools.make_user()
+
+    assert await tools.ok("get_user", user_id=created["id"]) == created
+
+
+async def test_list_users_pages_through_everyone_oldest_first(tools: Tools) -> None:
+    created = [await tools.make_user(name=f"User {n}", email=f"user{n}@example.com") for n in range(5)]
+
+    seen: list[str] = []
+    page = await tools.ok("list_users", limit=2)
+    pages = 1
+    while page["next_cursor"] is not None:
+        assert len(page["items"]) == 2
+        seen += [user["id"] for user in page["items"]]
+        page = await tools.ok("list_users", limit=2, cursor=page["next_cursor"])
+        pages += 1
+    seen += [user["id"] for user in page["items"]]
+
+    assert pages == 3
+    assert seen == [user["id"] for user in created]
+
+
+async def test_list_users_without_a_limit_returns_up_to_fifty(tools: Tools) -> None:
+    for n in range(3):
+        await tools.make_user(email=f"user{n}@example.com")
+
+    page = await tools.ok("list_users")
+
+    assert len(page["items"]) == 3
+    assert page["next_cursor"] is None
+
+
+async def test_find_users_ignores_accents_and_case(tools: Tools) -> None:
+    maria = await tools.make_user()
+    await tools.make_user(name="Mario Rossi", email="mario@example.com", company="Rossi Srl")
+
+    found = await tools.ok("find_users", query="maria garcia")
+
+    assert [user["id"] for user in found["items"]] == [maria["id"]]
+    assert found["next_cursor"] is None
+
+
+async def test_find_users_searches_email_and_company_too(tools: Tools) -> None:
+    maria = await tools.make_user()
+
+    by_email = await tools.ok("find_users", query="maria@test-azollon.com")
+    by_company = await tools.ok("find_users", query="AZOLLON")
+
+    assert [user["id"] for user in by_email["items"]] == [maria["id"]]
+    assert [user["id"] for user in by_company["items"]] == [maria["id"]]
+
+
+async def test_find_users_with_no_match_is_an_empty_page_not_an_error(tools: Tools) -> None:
+    await tools.make_user()
+
+    found = await tools.ok("find_users", query="nobody")
+
+    assert found == {"items": [], "next_cursor": None}
+
+
+async def test_find_users_pages_with_limit_and_cursor(tools: Tools) -> None:
+    for n in range(3):
+        await tools.make_user(name=f"Ana {n}", email=f"ana{n}@example.com")
+
+    first = await tools.ok("find_users", query="ana", limit=2)
+    rest = await tools.ok("find_users", query="ana", limit=2, cursor=first["next_cursor"])
+
+    assert [user["name"] for user in first["items"]] == ["Ana 0", "Ana 1"]
+    assert [user["name"] for user in rest["items"]] == ["Ana 2"]
+    assert rest["next_cursor"] is None
+
+
+async def test_find_users_with_a_blank_query_is_refused_rather_than_listing_everyone(tools: Tools) -> None:
+    await tools.make_user()
+
+    text = await tools.error("find_users", query="   ")
+
+    assert "query" in text
+    assert "should match pattern" in text

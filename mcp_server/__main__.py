@@ -3,12 +3,10 @@
 import logging
 import sys
 
-from pydantic import ValidationError
-
 from mcp_server.server import build_mcp
 from shared.errors import StorageUnavailable
 from shared.services import Services
-from shared.settings import Settings
+from shared.settings import settings_from_env
 from shared.storage import open_storage
 
 log = logging.getLogger("mcp_server")
@@ -18,10 +16,7 @@ def main() -> None:
     # stdout carries the protocol: a single stray line there breaks the client, so logs go to stderr.
     # Configured before the server is built, so the SDK's own logging setup leaves this one in place.
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        sys.exit(f"task-api MCP server: invalid settings in the environment:\n{exc}")
+    settings = settings_from_env("task-api MCP server")
     storage = open_storage(settings)
     log.info("task-api MCP server on stdio; data in %s", storage.describe())
     try:

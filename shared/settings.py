@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_KEY = "demo-secret-key-change-in-production"
@@ -46,3 +46,12 @@ class Settings(BaseSettings):
         loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
         extra = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
         return loopback + extra
+
+
+def settings_from_env(program: str) -> Settings:
+    """The settings of a starting process; bad values end it with one readable line each, not a traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"{program}: invalid configuration in the environment:\n{problems}") from None

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import uvicorn
-from pydantic import ValidationError
 
-from shared.settings import Settings
+from shared.settings import settings_from_env
 from task_api.app import create_app
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        sys.exit(f"Invalid configuration: {problems}")
+    settings = settings_from_env("task-api")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

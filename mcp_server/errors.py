@@ -33,10 +33,15 @@ def explain(exc: DomainError) -> str:
     return exc.message
 
 
+def _reason(message: str) -> str:
+    # pydantic prefixes a validator's own ValueError with "Value error, "; the model needs only the reason.
+    return message.removeprefix("Value error, ").rstrip(".")
+
+
 def explain_validation(exc: ValidationError) -> str:
     """Each rejected field and why, without the values or pydantic's links."""
     problems = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {error['msg']}" for error in exc.errors()
+        f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {_reason(error['msg'])}" for error in exc.errors()
     )
     return f"Invalid input: {problems}. Correct these arguments and call the tool again."
 

@@ -1,9 +1,14 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
+from mcp_server.errors import explain_validation
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
@@ -30,6 +35,27 @@ results are in UTC. The resource taskapi://users/{user_id} shows a user with all
 tasks. An error result says what went wrong and what to call to fix it."""
 
 
+class TaskAPIServer(MCPServer):
+    """An MCPServer whose argument errors read like the tools' own: each field and why, then what to do.
+
+    The SDK checks arguments against the input schema before a tool runs and reports a failure with
+    pydantic's full text (values, error types, documentation links); that check happens outside any tool,
+    so it is translated here, once, for every tool.
+    """
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
+                raise
+            # Keep the ValidationError as the cause: the SDK then logs the field names, not the values.
+            raise ToolError(f"Error executing tool {name}: {explain_validation(cause)}") from cause
+
+
 def _version() -> str:
     try:
         return version("task-api")
@@ -39,7 +65,7 @@ def _version() -> str:
 
 def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
     """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
-    mcp: MCPServer = MCPServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=_version())
+    mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=_version())
     register_tools(mcp, services)
     register_resources(mcp, services)
     register_prompts(mcp, clock)

@@ -13,7 +13,11 @@ def as_utc(value: datetime) -> datetime:
     """A naive datetime is read as UTC; an aware one keeps its instant, expressed in UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59-01:00 is a valid input whose UTC instant is past the year 9999.
+        raise ValueError("date-time is out of range once converted to UTC (years 1 to 9999)") from None
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

@@ -41,6 +41,15 @@ _RESCHEDULABLE = frozenset({CallStatus.SCHEDULED, CallStatus.RESCHEDULED})
 _ONE_TICK = timedelta(microseconds=1)
 
 
+def _utc_argument(field: str, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return as_utc(value)
+    except ValueError as exc:
+        raise InvalidInput(field, f"{field}: {exc}.") from exc
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -51,35 +60,41 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _encode_cursor(entity: User | ScheduledCall | Task) -> str:
-    raw = json.dumps([entity.created_at.isoformat(), entity.id], separators=(",", ":")).encode()
+def _encode_cursor(listing: str, entity: User | ScheduledCall | Task) -> str:
+    raw = json.dumps([listing, entity.created_at.isoformat(), entity.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode_cursor(listing: str, cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, entity_id = json.loads(raw)
-        return as_utc(datetime.fromisoformat(created_at)), str(entity_id)
+        cursor_listing, created_at, entity_id = json.loads(raw)
+        position = as_utc(datetime.fromisoformat(created_at)), str(entity_id)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidInput(
             "cursor",
             "Invalid cursor: pass the next_cursor of a previous page unchanged, or omit it to start at the top.",
         ) from exc
+    if cursor_listing != listing:
+        raise InvalidInput("cursor", f"This cursor belongs to the {cursor_listing} list, not the {listing} list.")
+    return position
 
 
-def paginate(entities: Iterable[EntityT], limit: int | None, cursor: str | None) -> Page[EntityT]:
-    """Oldest first, by (created_at, id): a stable order, so new entities land after every open cursor."""
+def paginate(listing: str, entities: Iterable[EntityT], limit: int | None, cursor: str | None) -> Page[EntityT]:
+    """Oldest first, by (created_at, id): a stable order, so new entities land after every open cursor.
+
+    `listing` names the collection the cursor walks, so a cursor of one list is refused by another.
+    """
     if limit is not None and limit < 1:
         raise InvalidInput("limit", "limit must be at least 1.")
     ordered = sorted(entities, key=lambda e: (e.created_at, e.id))
     if cursor:
-        after = _decode_cursor(cursor)
+        after = _decode_cursor(listing, cursor)
         ordered = [e for e in ordered if (e.created_at, e.id) > after]
     if limit is None or len(ordered) <= limit:
         return Page(items=ordered, next_cursor=None)
     items = ordered[:limit]
-    return Page(items=items, next_cursor=_encode_cursor(items[-1]))
+    return Page(items=items, next_cursor=_encode_cursor(listing, items[-1]))
 
 
 class Services:
@@ -121,7 +136,7 @@ class Services:
         if query is not None and query.strip():
             words = fold(query).split()
             users = [u for u in users if all(w in fold(f"{u.name} {u.email} {u.company}") for w in words)]
-        return paginate(users, limit, cursor)
+        return paginate("users", users, limit, cursor)
 
     def user_overview(self, user_id: str) -> UserOverview:
         user = self.users.get(user_id)
@@ -153,8 +168,8 @@ class Services:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[ScheduledCall]:
-        start = as_utc(scheduled_from) if scheduled_from else None
-        end = as_utc(scheduled_to) if scheduled_to else None
+        start = _utc_argument("scheduled_from", scheduled_from)
+        end = _utc_argument("scheduled_to", scheduled_to)
         if start and end and start > end:
             raise InvalidInput("scheduled_from", "scheduled_from must not be later than scheduled_to.")
         calls = [
@@ -165,7 +180,7 @@ class Services:
             and (start is None or c.scheduled_for >= start)
             and (end is None or c.scheduled_for <= end)
         ]
-        return paginate(calls, limit, cursor)
+        return paginate("calls", calls, limit, cursor)
 
     def update_call_status(self, call_id: str, status: CallStatus) -> ScheduledCall:
         def change(call: ScheduledCall) -> ScheduledCall | None:
@@ -215,7 +230,7 @@ class Services:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[Task]:
-        deadline = as_utc(due_before) if due_before else None
+        deadline = _utc_argument("due_before", due_before)
         tasks = [
             t
             for t in self.tasks.all()
@@ -223,7 +238,7 @@ class Services:
             and (status is None or t.status == status)
             and (deadline is None or (t.due_date is not None and t.due_date < deadline))
         ]
-        return paginate(tasks, limit, cursor)
+        return paginate("tasks", tasks, limit, cursor)
 
     def update_task_status(self, task_id: str, status: TaskStatus) -> Task:
         def change(task: Task) -> Task | None:

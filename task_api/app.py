@@ -17,6 +17,7 @@ from shared.settings import Settings
 from shared.storage import open_storage
 from task_api import __version__
 from task_api.errors import install_error_handlers
+from task_api.limits import BodySizeLimitMiddleware
 from task_api.routes import api_router
 from task_api.security import ApiKeyMiddleware
 
@@ -80,5 +81,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)
     install_error_handlers(app)
+    # Added last, so it runs first: the key is checked before the body size, and both before the body is read.
+    app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
     return app

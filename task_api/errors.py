@@ -48,6 +48,9 @@ def _json_safe(value: Any) -> Any:
     # FastAPI echoes the rejected input; JSON has no Infinity or NaN (a body of `1e999` parses to inf).
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        # A lone surrogate ("\ud800" in the JSON) is valid JSON text but cannot be encoded as UTF-8.
+        return value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list):

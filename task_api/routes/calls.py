@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shared.models import CallCreate, CallReschedule, CallStatus, ScheduledCall
+from shared.models import CallCreate, CallReschedule, CallStatus, ScheduledCall, UtcDatetime
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
 
@@ -26,10 +25,10 @@ def list_calls(
     user_id: Annotated[str | None, Query(max_length=128, description="Only this user's calls.")] = None,
     status_filter: Annotated[CallStatus | None, Query(description="Only calls in this status.")] = None,
     scheduled_from: Annotated[
-        datetime | None, Query(description="Only calls at or after this time (ISO 8601; naive = UTC).")
+        UtcDatetime | None, Query(description="Only calls at or after this time (ISO 8601; naive = UTC).")
     ] = None,
     scheduled_to: Annotated[
-        datetime | None, Query(description="Only calls at or before this time (ISO 8601; naive = UTC).")
+        UtcDatetime | None, Query(description="Only calls at or before this time (ISO 8601; naive = UTC).")
     ] = None,
     limit: Limit = None,
     cursor: Cursor = None,

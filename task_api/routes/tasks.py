@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shared.models import Task, TaskCreate, TaskStatus, TaskUpdate
+from shared.models import Task, TaskCreate, TaskStatus, TaskUpdate, UtcDatetime
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
 
@@ -26,7 +25,7 @@ def list_tasks(
     user_id: Annotated[str | None, Query(max_length=128, description="Only tasks for this user.")] = None,
     status_filter: Annotated[TaskStatus | None, Query(description="Only tasks in this status.")] = None,
     due_before: Annotated[
-        datetime | None,
+        UtcDatetime | None,
         Query(description="Only tasks due strictly before this time (ISO 8601; naive = UTC)."),
     ] = None,
     limit: Limit = None,

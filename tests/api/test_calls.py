@@ -200,3 +200,22 @@ def test_reschedule_of_unknown_call_is_404(client: httpx.Client) -> None:
     response = client.patch("/calls/nope", json={"scheduled_for": "2025-11-04T10:00:00Z"})
     assert response.status_code == 404
     assert response.json()["message"] == "Call nope not found"
+
+
+@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_a_time_past_the_calendar_once_in_utc_is_422_not_500(client: httpx.Client, instant: str) -> None:
+    user = make_user(client)
+    response = schedule(client, user["id"], scheduled_for=instant)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "scheduled_for"]
+    for param in ("scheduled_from", "scheduled_to"):
+        listed = client.get("/calls", params={param: instant})
+        assert listed.status_code == 422
+        assert listed.json()["detail"][0]["loc"] == ["query", param]
+    assert client.get("/calls").json() == []
+
+
+def test_the_last_representable_utc_instant_is_accepted(client: httpx.Client) -> None:
+    user = make_user(client)
+    response = schedule(client, user["id"], scheduled_for="9999-12-31T23:59:59Z")
+    assert response.status_code == 201

@@ -127,3 +127,21 @@ def test_edit_task_refuses_empty_or_invalid_edits(client: httpx.Client, body: di
     response = client.patch(f"/tasks/{task['id']}", json=body)
     assert response.status_code == 422
     assert client.get(f"/tasks/{task['id']}").json() == task
+
+
+def test_due_dates_past_the_calendar_in_utc_are_422(client: httpx.Client) -> None:
+    instant = "9999-12-31T23:59:59-01:00"
+    assert client.post("/tasks", json={"title": "t", "due_date": instant}).status_code == 422
+    response = client.get("/tasks", params={"due_before": instant})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "due_before"]
+
+
+def test_a_cursor_of_one_list_is_refused_by_another(client: httpx.Client) -> None:
+    for i in range(2):
+        client.post("/users", json={"name": f"U{i}", "email": f"u{i}@example.com", "company": "C"})
+        create(client, title=f"T{i}")
+    users_cursor = client.get("/users", params={"limit": 1}).headers["X-Next-Cursor"]
+    response = client.get("/tasks", params={"limit": 1, "cursor": users_cursor})
+    assert response.status_code == 422
+    assert "users list" in response.json()["detail"][0]["msg"]

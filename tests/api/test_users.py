@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
@@ -173,3 +174,30 @@ def test_bad_page_parameters_are_422(client: httpx.Client, params: dict[str, obj
     response = client.get("/users", params=params)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_an_oversized_body_is_413_json_and_stores_nothing(client: httpx.Client) -> None:
+    huge = {**SPEC_USER, "notes": "x" * (2 * 1024 * 1024)}
+    response = client.post("/users", json=huge)
+    assert response.status_code == 413
+    assert response.json()["success"] is False
+    assert client.get("/users").json() == []
+
+
+def test_an_oversized_chunked_body_is_413_too(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "A", "email": "a@example.com", "company": "C", "notes": "'
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post("/users", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert client.get("/users").json() == []
+
+
+def test_a_lone_surrogate_in_a_string_is_422_not_500(client: httpx.Client) -> None:
+    raw = b'{"name": "\\ud800", "email": "s@example.com", "company": "c"}'
+    response = client.post("/users", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert client.get("/users").json() == []

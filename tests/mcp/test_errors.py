@@ -141,6 +141,27 @@ async def test_list_limit_outside_1_to_200_is_rejected(tools: Tools, limit: int,
     assert problem in text
 
 
+async def test_argument_errors_read_like_the_tools_own_without_pydantic_noise(tools: Tools) -> None:
+    user = await tools.make_user()
+
+    text = await tools.error(
+        "schedule_call", user_id=user["id"], title="Call", scheduled_for="2025-10-25T10:00:00Z", duration_minutes=5
+    )
+
+    assert text == (
+        "Error executing tool schedule_call: Invalid input: duration_minutes: Input should be greater than or "
+        "equal to 15. Correct these arguments and call the tool again."
+    )
+
+
+@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+async def test_a_time_past_the_calendar_once_in_utc_is_a_clear_argument_error(tools: Tools, instant: str) -> None:
+    text = await tools.error("list_tasks", due_before=instant)
+
+    assert "due_before: date-time is out of range once converted to UTC" in text
+    assert "Correct these arguments" in text
+
+
 async def test_an_id_that_could_escape_the_store_is_rejected_before_any_lookup(tools: Tools) -> None:
     text = await tools.error("get_user", user_id="../users/x")
 

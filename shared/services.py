@@ -36,6 +36,7 @@ from shared.storage.repository import Repository
 Clock = Callable[[], datetime]
 
 EntityT = TypeVar("EntityT", User, ScheduledCall, Task)
+StatusT = TypeVar("StatusT", ScheduledCall, Task)
 
 _RESCHEDULABLE = frozenset({CallStatus.SCHEDULED, CallStatus.RESCHEDULED})
 _ONE_TICK = timedelta(microseconds=1)
@@ -70,7 +71,7 @@ def _decode_cursor(listing: str, cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_listing, created_at, entity_id = json.loads(raw)
         position = as_utc(datetime.fromisoformat(created_at)), str(entity_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise InvalidInput(
             "cursor",
             "Invalid cursor: pass the next_cursor of a previous page unchanged, or omit it to start at the top.",
@@ -113,6 +114,14 @@ class Services:
     def _touch(self, previous: datetime) -> datetime:
         # updated_at moves forward on every change, even if the clock did not tick or stepped back.
         return max(self._now(), previous + _ONE_TICK)
+
+    def _set_status(self, repository: Repository[StatusT], entity_id: str, status: CallStatus | TaskStatus) -> StatusT:
+        def change(entity: StatusT) -> StatusT | None:
+            if entity.status == status:
+                return None  # idempotent: the same status again changes nothing, not even updated_at
+            return entity.model_copy(update={"status": status, "updated_at": self._touch(entity.updated_at)})
+
+        return repository.update(entity_id, change)
 
     def _require_user(self, user_id: str) -> None:
         if not self.users.exists(user_id):
@@ -183,12 +192,7 @@ class Services:
         return paginate("calls", calls, limit, cursor)
 
     def update_call_status(self, call_id: str, status: CallStatus) -> ScheduledCall:
-        def change(call: ScheduledCall) -> ScheduledCall | None:
-            if call.status == status:
-                return None  # idempotent: the same status again changes nothing, not even updated_at
-            return call.model_copy(update={"status": status, "updated_at": self._touch(call.updated_at)})
-
-        return self.calls.update(call_id, change)
+        return self._set_status(self.calls, call_id, status)
 
     def reschedule_call(self, call_id: str, data: CallReschedule) -> ScheduledCall:
         def change(call: ScheduledCall) -> ScheduledCall:
@@ -241,12 +245,7 @@ class Services:
         return paginate("tasks", tasks, limit, cursor)
 
     def update_task_status(self, task_id: str, status: TaskStatus) -> Task:
-        def change(task: Task) -> Task | None:
-            if task.status == status:
-                return None
-            return task.model_copy(update={"status": status, "updated_at": self._touch(task.updated_at)})
-
-        return self.tasks.update(task_id, change)
+        return self._set_status(self.tasks, task_id, status)
 
     def update_task(self, task_id: str, data: TaskUpdate) -> Task:
         fields = data.model_dump(include=data.model_fields_set)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -16,7 +18,10 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=BaseModel)
 
 # A conditional write that loses a race re-reads and tries again; past this many losses the caller is told.
-MAX_WRITE_ATTEMPTS = 8
+MAX_WRITE_ATTEMPTS = 10
+# Between attempts, a random pause growing with each loss, so writers that collided do not collide again in step.
+_BACKOFF_BASE_SECONDS = 0.002
+_BACKOFF_CAP_SECONDS = 0.25
 
 
 class Repository(Generic[E]):
@@ -64,7 +69,9 @@ class Repository(Generic[E]):
         `change` returns the new entity, or None when there is nothing to change (no write is made).
         It may raise a domain error to refuse the change; it may be called more than once.
         """
-        for _ in range(MAX_WRITE_ATTEMPTS):
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)))
             found = self._read(object_id)
             if found is None:
                 raise NotFound(self.kind, object_id)

@@ -3,12 +3,17 @@
 Safe for several processes sharing the folder (the REST server and a stdio MCP server): a create links a
 finished temp file into place, which fails if the name exists; a replace compares versions and renames
 under an exclusive `flock`. Readers never see a half-written file.
+
+A version is a digest of the content, as S3's ETag is. File identity (inode, mtime, size) would be cheaper
+to list, but inodes are reused at once and mtimes are coarse on some filesystems, so two writes could share
+one and a stale write slip through. With content digests, equal versions mean equal bytes: nothing to lose.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -29,9 +34,8 @@ from shared.storage.base import (
 _SUFFIX = ".json"
 
 
-def _version(st: os.stat_result) -> str:
-    # Every write puts a new file (new inode) in place, so inode + mtime + size changes on every write.
-    return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+def _version(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
 
 
 class LocalStorage(Storage):
@@ -54,10 +58,13 @@ class LocalStorage(Storage):
 
     def get(self, collection: str, object_id: str) -> StoredObject | None:
         path = self._path(collection, object_id)
+        body = self._read_bytes(path)
+        return None if body is None else StoredObject(body=body, version=_version(body))
+
+    @staticmethod
+    def _read_bytes(path: Path) -> bytes | None:
         try:
-            with path.open("rb") as fh:
-                st = os.fstat(fh.fileno())
-                return StoredObject(body=fh.read(), version=_version(st))
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -86,7 +93,7 @@ class LocalStorage(Storage):
                 raise AlreadyExists(f"{collection}/{object_id}") from exc
             finally:
                 tmp.unlink(missing_ok=True)
-            return _version(path.stat())
+            return _version(body)
         except OSError as exc:
             raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
 
@@ -104,11 +111,10 @@ class LocalStorage(Storage):
         path = self._path(collection, object_id)
         try:
             with self._locked():
-                try:
-                    current = _version(path.stat())
-                except FileNotFoundError as exc:
-                    raise VersionMismatch(f"{collection}/{object_id} is gone") from exc
-                if current != if_version:
+                current_body = self._read_bytes(path)
+                if current_body is None:
+                    raise VersionMismatch(f"{collection}/{object_id} is gone")
+                if _version(current_body) != if_version:
                     raise VersionMismatch(f"{collection}/{object_id} changed")
                 tmp = self._write_temp(path.parent, body)
                 try:
@@ -116,7 +122,7 @@ class LocalStorage(Storage):
                 except BaseException:
                     tmp.unlink(missing_ok=True)
                     raise
-                return _version(path.stat())
+                return _version(body)
         except OSError as exc:
             raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
 
@@ -135,11 +141,11 @@ class LocalStorage(Storage):
             name = entry.name
             if name.startswith(".") or not name.endswith(_SUFFIX):
                 continue
-            try:
-                st = entry.stat()
-            except FileNotFoundError:  # replaced between scandir and stat: the next listing sees it
-                continue
             object_id = name[: -len(_SUFFIX)]
-            if is_valid_id(object_id):  # a stray file someone dropped in is not an entity
-                refs.append(ObjectRef(key_id=object_id, version=_version(st)))
+            # A stray file or a folder someone made is not an entity.
+            if not is_valid_id(object_id) or not entry.is_file():
+                continue
+            body = self._read_bytes(Path(entry.path))
+            if body is not None:  # None: removed since the scan
+                refs.append(ObjectRef(key_id=object_id, version=_version(body)))
         return refs

@@ -82,7 +82,8 @@ class S3Storage(Storage):
             detail = f"{_error_code(exc) or 'error'} (HTTP {_status(exc)})"
         else:
             detail = type(exc).__name__
-        return StorageUnavailable(f"S3 is unavailable: {action} failed on bucket {self.bucket}: {detail}")
+        where = f" at {self.endpoint_url}" if self.endpoint_url else ""
+        return StorageUnavailable(f"S3 is unavailable{where}: {action} failed on bucket {self.bucket}: {detail}")
 
     def ensure_ready(self) -> None:
         if self._ready:

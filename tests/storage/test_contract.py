@@ -1,0 +1,306 @@
+"""The storage contract: the local folder, moto in-process and a moto server all behave the same way."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pydantic import BaseModel
+
+from shared.errors import Conflict, NotFound, StorageUnavailable
+from shared.models import User
+from shared.storage import AlreadyExists, Storage, StoredObject, VersionMismatch
+from shared.storage.base import COLLECTIONS
+from shared.storage.repository import Repository
+
+# Not JSON on purpose in places: the storage layer moves bytes and must not reinterpret them.
+BODY = '{"name": "María García"}'.encode()
+OTHER_BODY = '{"name": "Jürgen Weiß"}'.encode()
+# Same length as BODY but different bytes: a version must not be derived from the size alone.
+SAME_SIZE_BODY = b'{"name": "Marta Garcia!!"}'
+
+
+def test_get_of_a_missing_object_is_none(storage: Storage) -> None:
+    assert storage.get("users", "no-such-user") is None
+
+
+def test_create_then_get_returns_the_exact_bytes_and_the_version(storage: Storage) -> None:
+    version = storage.create("users", "u1", BODY)
+
+    assert version
+    assert storage.get("users", "u1") == StoredObject(body=BODY, version=version)
+
+
+def test_create_on_an_existing_key_raises_already_exists_and_keeps_the_original(storage: Storage) -> None:
+    version = storage.create("users", "u1", BODY)
+
+    with pytest.raises(AlreadyExists):
+        storage.create("users", "u1", OTHER_BODY)
+
+    assert storage.get("users", "u1") == StoredObject(body=BODY, version=version)
+
+
+def test_replace_at_the_current_version_writes_and_returns_a_new_version(storage: Storage) -> None:
+    assert len(SAME_SIZE_BODY) == len(BODY)
+    first = storage.create("users", "u1", BODY)
+
+    second = storage.replace("users", "u1", SAME_SIZE_BODY, first)
+
+    assert second != first
+    assert storage.get("users", "u1") == StoredObject(body=SAME_SIZE_BODY, version=second)
+
+
+def test_every_replace_returns_a_version_never_seen_before(storage: Storage) -> None:
+    bodies = [BODY, SAME_SIZE_BODY, OTHER_BODY, b'{"n": 1}', b'{"n": 2}', b'{"n": 3}']
+    versions = [storage.create("users", "u1", bodies[0])]
+    for body in bodies[1:]:
+        versions.append(storage.replace("users", "u1", body, versions[-1]))
+
+    assert len(set(versions)) == len(versions)
+
+
+def test_replace_at_a_stale_version_raises_version_mismatch_and_keeps_the_bytes(storage: Storage) -> None:
+    stale = storage.create("users", "u1", BODY)
+    current = storage.replace("users", "u1", OTHER_BODY, stale)
+
+    with pytest.raises(VersionMismatch):
+        storage.replace("users", "u1", SAME_SIZE_BODY, stale)
+
+    assert storage.get("users", "u1") == StoredObject(body=OTHER_BODY, version=current)
+
+
+def test_replace_of_a_missing_object_raises_version_mismatch_and_creates_nothing(storage: Storage) -> None:
+    version_elsewhere = storage.create("users", "someone-else", BODY)
+
+    with pytest.raises(VersionMismatch):
+        storage.replace("users", "u1", BODY, version_elsewhere)
+
+    assert storage.get("users", "u1") is None
+
+
+def test_list_refs_lists_exactly_the_created_ids_with_the_versions_get_returns(storage: Storage) -> None:
+    for object_id in ("a", "b", "c"):
+        storage.create("users", object_id, BODY)
+    storage.replace("users", "b", OTHER_BODY, storage.get("users", "b").version)  # type: ignore[union-attr]
+
+    refs = storage.list_refs("users")
+
+    assert sorted(ref.key_id for ref in refs) == ["a", "b", "c"]
+    for ref in refs:
+        stored = storage.get("users", ref.key_id)
+        assert stored is not None and ref.version == stored.version
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_list_refs_of_an_empty_collection_is_empty(storage: Storage, collection: str) -> None:
+    assert storage.list_refs(collection) == []
+
+
+def test_collections_are_separate(storage: Storage) -> None:
+    storage.create("users", "same-id", BODY)
+    storage.create("calls", "same-id", OTHER_BODY)
+
+    assert storage.get("users", "same-id").body == BODY  # type: ignore[union-attr]
+    assert storage.get("calls", "same-id").body == OTHER_BODY  # type: ignore[union-attr]
+    assert storage.get("tasks", "same-id") is None
+    assert [ref.key_id for ref in storage.list_refs("users")] == ["same-id"]
+    assert storage.list_refs("tasks") == []
+
+
+INVALID_IDS = [
+    pytest.param("../etc/passwd", id="dot-dot-slash"),
+    pytest.param("a/b", id="slash"),
+    pytest.param("", id="empty"),
+    pytest.param(".hidden", id="leading-dot"),
+    pytest.param("..", id="dot-dot"),
+    pytest.param("a\\b", id="backslash"),
+    pytest.param("a b", id="space"),
+    pytest.param("a.json", id="dot"),
+    pytest.param("x" * 129, id="129-chars"),
+]
+
+
+@pytest.mark.parametrize("bad_id", INVALID_IDS)
+def test_invalid_ids_are_refused_with_value_error_and_nothing_is_written(storage: Storage, bad_id: str) -> None:
+    version = storage.create("users", "ok", BODY)
+
+    with pytest.raises(ValueError):
+        storage.get("users", bad_id)
+    with pytest.raises(ValueError):
+        storage.create("users", bad_id, OTHER_BODY)
+    with pytest.raises(ValueError):
+        storage.replace("users", bad_id, OTHER_BODY, version)
+
+    assert [ref.key_id for ref in storage.list_refs("users")] == ["ok"]
+    assert storage.get("users", "ok") == StoredObject(body=BODY, version=version)
+
+
+def test_the_longest_valid_id_is_accepted(storage: Storage) -> None:
+    longest = "x" * 128
+    storage.create("users", longest, BODY)
+
+    assert storage.get("users", longest).body == BODY  # type: ignore[union-attr]
+    assert [ref.key_id for ref in storage.list_refs("users")] == [longest]
+
+
+def test_unknown_collections_are_refused_with_value_error(storage: Storage) -> None:
+    with pytest.raises(ValueError):
+        storage.get("../users", "u1")
+    with pytest.raises(ValueError):
+        storage.create("invoices", "u1", BODY)
+    with pytest.raises(ValueError):
+        storage.list_refs("invoices")
+
+
+def test_ensure_ready_is_idempotent_and_keeps_the_data(storage: Storage) -> None:
+    version = storage.create("users", "u1", BODY)
+
+    storage.ensure_ready()
+    storage.ensure_ready()
+
+    assert storage.get("users", "u1") == StoredObject(body=BODY, version=version)
+
+
+def test_a_listing_of_more_than_one_s3_page_returns_every_object_once(storage: Storage) -> None:
+    # S3 lists at most 1,000 keys per call; 1,050 objects need a second page.
+    ids = [f"obj-{i:04d}" for i in range(1_050)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda object_id: storage.create("tasks", object_id, BODY), ids))
+
+    listed = [ref.key_id for ref in storage.list_refs("tasks")]
+
+    assert len(listed) == len(ids)
+    assert sorted(listed) == ids
+
+
+# Objects that are not valid entities: whatever put them there, one of them must not break a listing.
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        pytest.param(b'{"id": "half-written', id="truncated-json"),
+        pytest.param(b"\xff\xfe not utf-8", id="not-utf8"),
+        pytest.param(b'{"id": "x", "name": "no other fields"}', id="wrong-shape"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_an_unreadable_object_is_skipped_by_all_and_get_raises_storage_unavailable(
+    storage: Storage, garbage: bytes
+) -> None:
+    users = Repository(storage, "users", User, "User")
+    good = User.model_validate(
+        {
+            "id": "good",
+            "name": "María García",
+            "email": "maria@test-azollon.com",
+            "company": "Test Azollon",
+            "user_type": "client",
+            "created_at": "2025-10-24T10:30:00Z",
+            "updated_at": "2025-10-24T10:30:00Z",
+        }
+    )
+    users.add("good", good)
+    storage.create("users", "broken", garbage)
+
+    assert users.all() == [good]
+    with pytest.raises(StorageUnavailable, match="broken"):
+        users.get("broken")
+
+
+# Concurrent writers: read-modify-write through Repository.update must never lose an update.
+
+
+class Tally(BaseModel):
+    """A stand-in entity: every successful update appends one mark, so a lost update is a missing mark."""
+
+    id: str
+    marks: list[str] = []
+
+
+def append_mark(repository: Repository[Tally], object_id: str, mark: str, calls: list[int]) -> int:
+    """Append `mark`, retrying when Repository.update gives up with Conflict; returns how often it did."""
+    conflicts = 0
+
+    def change(tally: Tally) -> Tally:
+        calls.append(1)
+        # Widen the read-modify-write window so writers really do collide.
+        time.sleep(0.002)
+        return tally.model_copy(update={"marks": [*tally.marks, mark]})
+
+    while True:
+        try:
+            repository.update(object_id, change)
+            return conflicts
+        except Conflict:
+            conflicts += 1
+            if conflicts > 50:
+                raise
+
+
+def test_concurrent_writers_through_repository_update_lose_no_update(storage: Storage) -> None:
+    writers, updates_each = 6, 8
+    repository = Repository(storage, "tasks", Tally, "Tally")
+    repository.add("tally", Tally(id="tally"))
+    calls: list[int] = []
+    start = threading.Barrier(writers, timeout=30)
+
+    def writer(number: int) -> None:
+        start.wait()
+        for i in range(updates_each):
+            append_mark(repository, "tally", f"w{number}-{i}", calls)
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        list(pool.map(writer, range(writers)))
+
+    marks = repository.get("tally").marks
+    expected = sorted(f"w{n}-{i}" for n in range(writers) for i in range(updates_each))
+    assert sorted(marks) == expected  # every update is there, and none twice
+    # The test only proves something if writers collided and had to re-read.
+    assert len(calls) > len(expected), "no write ever collided; the test did not exercise the race"
+    for n in range(writers):  # each writer's own updates stay in the order it made them
+        own = [m for m in marks if m.startswith(f"w{n}-")]
+        assert own == [f"w{n}-{i}" for i in range(updates_each)]
+
+
+def test_update_of_a_missing_entity_raises_not_found_and_creates_nothing(storage: Storage) -> None:
+    repository = Repository(storage, "tasks", Tally, "Tally")
+
+    with pytest.raises(NotFound, match="Tally nobody not found"):
+        repository.update("nobody", lambda tally: tally)
+
+    assert storage.list_refs("tasks") == []
+
+
+def test_update_that_returns_none_writes_nothing(storage: Storage) -> None:
+    repository = Repository(storage, "tasks", Tally, "Tally")
+    repository.add("tally", Tally(id="tally", marks=["a"]))
+    before = storage.get("tasks", "tally")
+
+    result = repository.update("tally", lambda tally: None)
+
+    assert result == Tally(id="tally", marks=["a"])
+    assert storage.get("tasks", "tally") == before
+
+
+def test_add_of_an_existing_id_raises_conflict_and_keeps_the_original(storage: Storage) -> None:
+    repository = Repository(storage, "tasks", Tally, "Tally")
+    repository.add("tally", Tally(id="tally", marks=["original"]))
+
+    with pytest.raises(Conflict, match="already exists"):
+        repository.add("tally", Tally(id="tally", marks=["intruder"]))
+
+    assert repository.get("tally").marks == ["original"]
+
+
+def test_repository_writes_the_entity_json(storage: Storage) -> None:
+    repository = Repository(storage, "tasks", Tally, "Tally")
+    repository.add("tally", Tally(id="tally", marks=["a", "b"]))
+
+    stored = storage.get("tasks", "tally")
+
+    assert stored is not None
+    assert json.loads(stored.body) == {"id": "tally", "marks": ["a", "b"]}

@@ -1,0 +1,173 @@
+"""What only the S3 backend does: key layout, content type, bucket creation, and failing fast when S3 is down."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from botocore.exceptions import ClientError
+
+from shared.errors import StorageUnavailable
+from shared.models import User, UserType
+from shared.storage import S3Storage
+from shared.storage.repository import Repository
+from tests.conftest import free_port, unique_bucket
+
+
+@pytest.fixture(params=["moto", "moto_server"])
+def s3_storage(request: pytest.FixtureRequest) -> S3Storage:
+    backend: S3Storage = request.getfixturevalue(f"{request.param}_storage")
+    return backend
+
+
+def make_user(user_id: str = "0b7d3c4e-1f2a-4b5c-8d9e-0f1a2b3c4d5e") -> User:
+    now = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
+    return User(
+        id=user_id,
+        name="María García",
+        email="maria@test-azollon.com",
+        company="Test Azollon",
+        user_type=UserType.CLIENT,
+        notes="New client from PyCon demo",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def sibling(storage: S3Storage, bucket: str) -> S3Storage:
+    """Another S3Storage on the same S3 endpoint (moto in-process, or the moto server)."""
+    return S3Storage(bucket, endpoint_url=storage.endpoint_url)
+
+
+def bucket_exists(storage: S3Storage) -> bool:
+    try:
+        storage.client.head_bucket(Bucket=storage.bucket)
+    except ClientError:
+        return False
+    return True
+
+
+def test_an_entity_is_stored_at_collection_slash_id_json_as_application_json(s3_storage: S3Storage) -> None:
+    user = make_user()
+    Repository(s3_storage, "users", User, "User").add(user.id, user)
+
+    obj = s3_storage.client.get_object(Bucket=s3_storage.bucket, Key=f"users/{user.id}.json")
+
+    assert obj["ContentType"] == "application/json"
+    body = obj["Body"].read()
+    assert body == user.model_dump_json().encode()
+    assert json.loads(body)["name"] == "María García"
+
+
+def test_a_replace_keeps_the_key_and_the_content_type(s3_storage: S3Storage) -> None:
+    version = s3_storage.create("users", "u1", b'{"v": 1}')
+    s3_storage.replace("users", "u1", b'{"v": 2}', version)
+
+    listed = s3_storage.client.list_objects_v2(Bucket=s3_storage.bucket)
+    head = s3_storage.client.head_object(Bucket=s3_storage.bucket, Key="users/u1.json")
+
+    assert [item["Key"] for item in listed["Contents"]] == ["users/u1.json"]
+    assert head["ContentType"] == "application/json"
+
+
+def test_ensure_ready_creates_a_missing_bucket(s3_storage: S3Storage) -> None:
+    fresh = sibling(s3_storage, unique_bucket())
+    assert not bucket_exists(fresh)
+
+    fresh.ensure_ready()
+
+    assert bucket_exists(fresh)
+    assert fresh.list_refs("users") == []
+
+
+def test_a_second_storage_on_an_existing_bucket_is_ready_and_sees_the_data(s3_storage: S3Storage) -> None:
+    version = s3_storage.create("users", "u1", b"{}")
+    second = sibling(s3_storage, s3_storage.bucket)
+
+    second.ensure_ready()
+    second.ensure_ready()
+
+    stored = second.get("users", "u1")
+    assert stored is not None and stored.version == version
+
+
+def test_reads_before_the_bucket_exists_find_nothing(s3_storage: S3Storage) -> None:
+    not_yet = sibling(s3_storage, unique_bucket())
+
+    assert not_yet.get("users", "u1") is None
+    assert not_yet.list_refs("users") == []
+    assert not bucket_exists(not_yet)  # reading does not create it
+
+
+def test_a_create_after_the_bucket_went_away_makes_the_bucket_again(s3_storage: S3Storage) -> None:
+    s3_storage.client.delete_bucket(Bucket=s3_storage.bucket)
+
+    version = s3_storage.create("users", "u1", b"{}")
+
+    stored = s3_storage.get("users", "u1")
+    assert stored is not None and stored.version == version
+
+
+def test_list_refs_ignores_keys_that_are_not_entities(s3_storage: S3Storage) -> None:
+    s3_storage.create("users", "real", b"{}")
+    for key in ("users/readme.txt", "users/nested/deeper.json", "users/.hidden.json", "users/bad id.json"):
+        s3_storage.client.put_object(Bucket=s3_storage.bucket, Key=key, Body=b"{}")
+
+    assert [ref.key_id for ref in s3_storage.list_refs("users")] == ["real"]
+
+
+def test_describe_names_the_bucket_and_the_endpoint(moto_server_storage: S3Storage) -> None:
+    description = moto_server_storage.describe()
+
+    assert moto_server_storage.bucket in description
+    assert moto_server_storage.endpoint_url is not None
+    assert moto_server_storage.endpoint_url in description
+
+
+# S3 down: nothing listens on the endpoint.
+
+
+@pytest.fixture
+def unreachable(aws_credentials: None) -> S3Storage:
+    return S3Storage("mcp-pycon-demo-bucket", endpoint_url=f"http://127.0.0.1:{free_port()}")
+
+
+def test_an_unreachable_endpoint_raises_storage_unavailable_quickly(unreachable: S3Storage) -> None:
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable) as raised:
+        unreachable.ensure_ready()
+    elapsed = time.monotonic() - started
+
+    assert "S3 is unavailable" in raised.value.message
+    assert "mcp-pycon-demo-bucket" in raised.value.message
+    # A refused connection is retried (3 attempts, with backoff) then reported: seconds, not minutes.
+    assert elapsed < 10, f"took {elapsed:.1f}s to report S3 as down"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda s: s.get("users", "u1"), id="get"),
+        pytest.param(lambda s: s.create("users", "u1", b"{}"), id="create"),
+        pytest.param(lambda s: s.replace("users", "u1", b"{}", '"etag"'), id="replace"),
+        pytest.param(lambda s: s.list_refs("users"), id="list_refs"),
+    ],
+)
+def test_every_operation_on_an_unreachable_endpoint_raises_storage_unavailable(
+    unreachable: S3Storage, operation: Callable[[S3Storage], object]
+) -> None:
+    with pytest.raises(StorageUnavailable, match="S3 is unavailable"):
+        operation(unreachable)
+
+
+def test_invalid_ids_are_refused_before_any_request(unreachable: S3Storage) -> None:
+    # The endpoint is down, so reaching it would raise StorageUnavailable, not ValueError.
+    with pytest.raises(ValueError):
+        unreachable.get("users", "../etc/passwd")
+    with pytest.raises(ValueError):
+        unreachable.create("users", "a/b", b"{}")
+    with pytest.raises(ValueError):
+        unreachable.replace("users", ".hidden", b"{}", '"etag"')

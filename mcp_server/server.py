@@ -5,7 +5,8 @@ from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from pydantic import ValidationError
 
 from mcp_server.errors import explain_validation
@@ -54,6 +55,21 @@ class TaskAPIServer(MCPServer):
                 raise
             # Keep the ValidationError as the cause: the SDK then logs the field names, not the values.
             raise ToolError(f"Error executing tool {name}: {explain_validation(cause)}") from cause
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        # The SDK finds missing arguments only while rendering, and then logs the client's mistake as a crash
+        # with a traceback; an invalid-params error says the same to the client and logs nothing.
+        given = arguments or {}
+        for prompt in await self.list_prompts():
+            if prompt.name == name:
+                missing = sorted(a.name for a in prompt.arguments or [] if a.required and a.name not in given)
+                if missing:
+                    raise MCPError(
+                        code=INVALID_PARAMS, message=f"Prompt {name} needs the arguments: {', '.join(missing)}."
+                    )
+        return await super().get_prompt(name, arguments, context)
 
 
 def _version() -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from mcp import Client, MCPError
-from mcp.types import TextContent, TextResourceContents
+from mcp.types import INVALID_PARAMS, TextContent, TextResourceContents
 
 from mcp_server import build_mcp
 from shared.services import Services
@@ -122,3 +123,14 @@ async def test_prompts_are_dated_when_rendered_not_when_the_server_was_built(ser
 
     assert '"2025-10-20T00:00:00Z"' in this_week
     assert '"2025-10-27T00:00:00Z"' in next_week
+
+
+async def test_a_prompt_without_its_arguments_is_an_invalid_params_error_not_a_logged_crash(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(MCPError) as caught:
+        await client.get_prompt("onboard_client", {"name": "Ana"})
+
+    assert caught.value.error.code == INVALID_PARAMS
+    assert caught.value.error.message == "Prompt onboard_client needs the arguments: company, email."
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -8,31 +8,18 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from shared.errors import StorageUnavailable
-from shared.models import User, UserType
+from shared.models import User
 from shared.storage import AlreadyExists, LocalStorage, VersionMismatch
 from shared.storage.repository import Repository
+from tests.storage.entities import make_user
 from tests.storage.test_contract import Tally, append_mark
 
 BUCKET = "mcp-pycon-demo-bucket"
-
-
-def make_user(user_id: str = "0b7d3c4e-1f2a-4b5c-8d9e-0f1a2b3c4d5e") -> User:
-    now = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
-    return User(
-        id=user_id,
-        name="María García",
-        email="maria@test-azollon.com",
-        company="Test Azollon",
-        user_type=UserType.CLIENT,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def files_under(root: Path) -> list[str]:

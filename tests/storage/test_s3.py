@@ -5,36 +5,22 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
 
 from shared.errors import StorageUnavailable
-from shared.models import User, UserType
+from shared.models import User
 from shared.storage import S3Storage
 from shared.storage.repository import Repository
 from tests.conftest import free_port, unique_bucket
+from tests.storage.entities import make_user
 
 
 @pytest.fixture(params=["moto", "moto_server"])
 def s3_storage(request: pytest.FixtureRequest) -> S3Storage:
     backend: S3Storage = request.getfixturevalue(f"{request.param}_storage")
     return backend
-
-
-def make_user(user_id: str = "0b7d3c4e-1f2a-4b5c-8d9e-0f1a2b3c4d5e") -> User:
-    now = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
-    return User(
-        id=user_id,
-        name="María García",
-        email="maria@test-azollon.com",
-        company="Test Azollon",
-        user_type=UserType.CLIENT,
-        notes="New client from PyCon demo",
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def sibling(storage: S3Storage, bucket: str) -> S3Storage:

@@ -28,7 +28,9 @@ def explain(exc: DomainError) -> str:
         hint = _FINDERS.get(exc.kind)
         return f"{exc.message}. {hint}" if hint else f"{exc.message}."
     if isinstance(exc, StorageUnavailable):
-        return f"Storage is unavailable right now: {exc.message.rstrip('.')}. Try again in a moment."
+        if exc.transient:
+            return f"{exc.message.rstrip('.')}. Try again in a moment."
+        return f"{exc.message.rstrip('.')}. Trying again will not help until the server's storage is fixed."
     # InvalidInput and Conflict messages already name the field or the state, and the way out.
     return exc.message
 

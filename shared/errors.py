@@ -33,4 +33,14 @@ class Conflict(DomainError):
 
 
 class StorageUnavailable(DomainError):
-    """The store could not be reached or answered with an error; nothing was changed by this call."""
+    """The store could not be reached or answered with an error; nothing was changed by this call.
+
+    `reason` says what failed and where (the folder or the bucket, and the cause); the message is
+    "Storage unavailable: <reason>". `transient` is False when trying again cannot help until someone acts
+    (a folder that cannot be made, a bucket that is gone, access denied): adapters then do not say "retry".
+    """
+
+    def __init__(self, reason: str, *, transient: bool = True) -> None:
+        super().__init__(f"Storage unavailable: {reason}")
+        self.reason = reason
+        self.transient = transient

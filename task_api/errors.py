@@ -38,8 +38,9 @@ async def domain_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, Conflict):
         return failure(409, exc.message)
     if isinstance(exc, StorageUnavailable):
-        log.warning("storage unavailable: %s", exc.message)
-        return failure(503, exc.message, headers={"Retry-After": "5"})
+        log.warning("%s", exc.message)
+        # Retry-After only where waiting can help: not for a missing folder or bucket, nor a denied access.
+        return failure(503, exc.message, headers={"Retry-After": "5"} if exc.transient else None)
     assert isinstance(exc, DomainError)
     return failure(400, exc.message)
 

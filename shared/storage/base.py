@@ -63,6 +63,12 @@ class Storage(ABC):
     def ensure_ready(self) -> None:
         """Create the bucket or folder if it is missing. Safe to call more than once."""
 
+    def check(self) -> None:
+        """Raise StorageUnavailable, saying what is wrong, unless the store works now (the readiness probe).
+
+        Makes the store ready first if it is not yet. Backends add a cheap round trip to the store."""
+        self.ensure_ready()
+
     @abstractmethod
     def get(self, collection: str, object_id: str) -> StoredObject | None:
         """The object, or None when there is none."""

@@ -12,6 +12,7 @@ one and a stale write slip through. With content digests, equal versions mean eq
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -33,6 +34,13 @@ from shared.storage.base import (
 
 _SUFFIX = ".json"
 
+# Errors that no retry can fix: the folder is missing, not a folder, or not ours to use.
+_PERMANENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ELOOP})
+
+
+def _failure(action: str, path: Path, exc: OSError) -> StorageUnavailable:
+    return StorageUnavailable(f"cannot {action} {path}: {exc.strerror}", transient=exc.errno not in _PERMANENT)
+
 
 def _version(body: bytes) -> str:
     return hashlib.md5(body, usedforsecurity=False).hexdigest()
@@ -40,17 +48,41 @@ def _version(body: bytes) -> str:
 
 class LocalStorage(Storage):
     def __init__(self, data_dir: Path, bucket: str) -> None:
-        self.root = Path(data_dir) / bucket
+        # Absolute now: the folder the log names is the one used, whatever the working directory becomes.
+        self.root = Path(data_dir).expanduser().absolute() / bucket
+        self._ready = False
 
     def describe(self) -> str:
-        return f"local folder {self.root.resolve()}"
+        return f"local folder {self.root}"
 
     def ensure_ready(self) -> None:
         try:
             for collection in COLLECTIONS:
                 (self.root / collection).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageUnavailable(f"Cannot create the data folder {self.root}: {exc.strerror}") from exc
+            raise _failure("create the data folder", self.root, exc) from exc
+        self._ready = True
+
+    def _check_root(self) -> None:
+        """Raise unless the data folder is there. Before start-up made it, make it (start-up may not have run
+        yet); after, a missing folder (deleted, an unmounted disk) is an error, never a new empty store."""
+        if not self._ready:
+            self.ensure_ready()
+        elif not self.root.is_dir():
+            raise StorageUnavailable(
+                f"the data folder {self.root} is missing (it was there at start-up); "
+                "restore it or set TASK_API_DATA_DIR to the right folder",
+                transient=False,
+            )
+
+    def check(self) -> None:
+        self._check_root()
+        for collection in COLLECTIONS:
+            directory = self.root / collection
+            if not os.access(directory, os.R_OK | os.W_OK | os.X_OK):
+                raise StorageUnavailable(
+                    f"cannot read and write the data folder {directory}: permission denied", transient=False
+                )
 
     def _path(self, collection: str, object_id: str) -> Path:
         check_key(collection, object_id)
@@ -58,8 +90,13 @@ class LocalStorage(Storage):
 
     def get(self, collection: str, object_id: str) -> StoredObject | None:
         path = self._path(collection, object_id)
+        if not self._ready:
+            self._check_root()
         body = self._read_bytes(path)
-        return None if body is None else StoredObject(body=body, version=_version(body))
+        if body is None:
+            self._check_root()  # no such object, or no store at all?
+            return None
+        return StoredObject(body=body, version=_version(body))
 
     @staticmethod
     def _read_bytes(path: Path) -> bytes | None:
@@ -68,7 +105,7 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StorageUnavailable(f"Cannot read {path}: {exc.strerror}") from exc
+            raise _failure("read", path, exc) from exc
 
     def _write_temp(self, directory: Path, body: bytes) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -85,6 +122,7 @@ class LocalStorage(Storage):
 
     def create(self, collection: str, object_id: str, body: bytes) -> str:
         path = self._path(collection, object_id)
+        self._check_root()  # writing would otherwise make a missing store anew, empty
         try:
             tmp = self._write_temp(path.parent, body)
             try:
@@ -95,7 +133,7 @@ class LocalStorage(Storage):
                 tmp.unlink(missing_ok=True)
             return _version(body)
         except OSError as exc:
-            raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
+            raise _failure("write", path, exc) from exc
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -109,6 +147,7 @@ class LocalStorage(Storage):
 
     def replace(self, collection: str, object_id: str, body: bytes, if_version: str) -> str:
         path = self._path(collection, object_id)
+        self._check_root()
         try:
             with self._locked():
                 current_body = self._read_bytes(path)
@@ -124,19 +163,20 @@ class LocalStorage(Storage):
                     raise
                 return _version(body)
         except OSError as exc:
-            raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
+            raise _failure("write", path, exc) from exc
 
     def list_refs(self, collection: str) -> list[ObjectRef]:
         if collection not in COLLECTIONS:
             raise ValueError(f"unknown collection {collection!r}")
         directory = self.root / collection
         refs: list[ObjectRef] = []
+        self._check_root()
         try:
             entries = list(os.scandir(directory))
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+            raise _failure("list", directory, exc) from exc
         for entry in entries:
             name = entry.name
             if name.startswith(".") or not name.endswith(_SUFFIX):

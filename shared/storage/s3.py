@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from shared.errors import StorageUnavailable
 from shared.storage.base import (
@@ -20,6 +20,7 @@ from shared.storage.base import (
     check_key,
     is_valid_id,
 )
+from shared.storage.s3_guard import CONNECT_TIMEOUT, READ_TIMEOUT, S3Guard, describe_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -27,12 +28,25 @@ if TYPE_CHECKING:
 _SUFFIX = ".json"
 _PAGE_SIZE = 1000  # S3's maximum keys per ListObjectsV2 call
 
-# Short timeouts and few retries: during an outage a caller should get a clear error in seconds,
-# not a hung request. Standard retry mode still rides out a throttled or briefly flaky endpoint.
+# Connections kept to S3: at least one per worker thread that may call S3 at once (anyio's default limiter
+# allows 40 threads), with room for a list's concurrent fetches. Fewer, and threads beyond the pool open and
+# drop a connection per call ("Connection pool is full" warnings, a TCP and TLS handshake each time).
+POOL_CONNECTIONS = 64
+
+# Deadlines: during an outage a caller gets a clear error within seconds, never a hung request.
+# botocore's retries are off: S3Guard (s3_guard.py) retries what is safe to retry, soon, and fails calls at
+# once while S3 is known to be unreachable. The budget is explained there.
 _CLIENT_CONFIG = Config(
-    connect_timeout=3,
-    read_timeout=10,
-    retries={"max_attempts": 3, "mode": "standard"},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    max_pool_connections=POOL_CONNECTIONS,
+    tcp_keepalive=True,
+)
+
+# Error codes that say "you may not", not "not now": retrying cannot help until someone changes something.
+_DENIED = frozenset(
+    {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"}
 )
 
 
@@ -59,6 +73,9 @@ class S3Storage(Storage):
         self._client = client
         self._client_lock = threading.Lock()
         self._ready = False
+        self.guard = S3Guard()
+        if client is not None:
+            self.guard.install(client)
 
     @property
     def client(self) -> S3Client:
@@ -68,22 +85,44 @@ class S3Storage(Storage):
             with self._client_lock:
                 if self._client is None:
                     session = boto3.session.Session()
-                    self._client = session.client(
+                    client = session.client(
                         "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
                     )
+                    self.guard.install(client)
+                    self._client = client
         return self._client
 
     def describe(self) -> str:
         where = self.endpoint_url or f"AWS S3 ({self.region})"
         return f"S3 bucket {self.bucket} at {where}"
 
+    def _where(self) -> str:
+        return f"S3 bucket {self.bucket} at {self.endpoint_url or f'AWS ({self.region})'}"
+
     def _unavailable(self, action: str, exc: Exception) -> StorageUnavailable:
+        transient = True
         if isinstance(exc, ClientError):
-            detail = f"{_error_code(exc) or 'error'} (HTTP {_status(exc)})"
+            code = _error_code(exc)
+            detail = f"{code or 'error'} (HTTP {_status(exc)})"
+            transient = code not in _DENIED and _status(exc) != 403
+        elif isinstance(exc, NoCredentialsError):
+            detail = "no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)"
+            transient = False
         else:
-            detail = type(exc).__name__
-        where = f" at {self.endpoint_url}" if self.endpoint_url else ""
-        return StorageUnavailable(f"S3 is unavailable{where}: {action} failed on bucket {self.bucket}: {detail}")
+            detail = describe_failure(exc)
+        return StorageUnavailable(f"{self._where()}: {action} failed: {detail}", transient=transient)
+
+    def _bucket_missing(self) -> None:
+        """S3 says the bucket does not exist. Before it was found or made, make it now (start-up's job, which
+        may not have run yet); after, it was deleted under us: an error, never a silently new, empty store."""
+        if not self._ready:
+            self.ensure_ready()
+            return
+        raise StorageUnavailable(
+            f"{self._where()} does not exist any more (it did at start-up); "
+            "create it again or set AWS_S3_BUCKET to the right bucket",
+            transient=False,
+        )
 
     def ensure_ready(self) -> None:
         if self._ready:
@@ -110,6 +149,19 @@ class S3Storage(Storage):
         except BotoCoreError as exc:
             raise self._unavailable("CreateBucket", exc) from exc
 
+    def check(self) -> None:
+        if not self._ready:
+            self.ensure_ready()
+            return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _status(exc) == 404 or _error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+                self._bucket_missing()
+            raise self._unavailable("HeadBucket", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("HeadBucket", exc) from exc
+
     @staticmethod
     def _key(collection: str, object_id: str) -> str:
         check_key(collection, object_id)
@@ -121,7 +173,10 @@ class S3Storage(Storage):
             response = self.client.get_object(Bucket=self.bucket, Key=key)
             body = response["Body"].read()
         except ClientError as exc:
-            if _status(exc) == 404:  # NoSuchKey, or NoSuchBucket: no bucket yet means no objects yet
+            if _error_code(exc) == "NoSuchBucket":
+                self._bucket_missing()  # raises, unless the bucket was just made: then there is no object
+                return None
+            if _status(exc) == 404:  # NoSuchKey
                 return None
             raise self._unavailable("GetObject", exc) from exc
         except BotoCoreError as exc:
@@ -148,9 +203,8 @@ class S3Storage(Storage):
             except ClientError as exc:
                 if _error_code(exc) != "NoSuchBucket":
                     raise
-                # The bucket went away (or start-up ran before the S3 endpoint was up): make it, then retry.
-                self._ready = False
-                self.ensure_ready()
+                # Start-up had not made the bucket yet (S3 was not up): make it, then write.
+                self._bucket_missing()
                 return self._put(key, body, if_none_match=True)
         except ClientError as exc:
             # 409 ConditionalRequestConflict: a concurrent write to the same key is in flight.
@@ -191,6 +245,7 @@ class S3Storage(Storage):
                         refs.append(ObjectRef(key_id=object_id, version=item["ETag"]))
         except ClientError as exc:
             if _error_code(exc) == "NoSuchBucket":
+                self._bucket_missing()  # raises, unless the bucket was just made: then it is empty
                 return []
             raise self._unavailable("ListObjectsV2", exc) from exc
         except BotoCoreError as exc:

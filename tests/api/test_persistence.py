@@ -83,5 +83,5 @@ def test_an_s3_outage_is_a_503_with_the_json_shape_and_the_server_stays_up(
             assert response.status_code == 503
             body = response.json()
             assert body["success"] is False
-            assert "S3 is unavailable" in body["message"]
+            assert body["message"].startswith("Storage unavailable: S3 bucket mcp-pycon-demo-bucket at http://")
             assert response.headers["Retry-After"]

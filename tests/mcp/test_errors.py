@@ -188,7 +188,7 @@ async def test_a_blank_name_is_refused_field_by_field_without_pydantic_noise(too
     )
 
 
-async def test_an_unreachable_store_says_to_try_again(tmp_path: Path) -> None:
+async def test_a_store_that_cannot_work_says_so_and_not_to_try_again(tmp_path: Path) -> None:
     (tmp_path / BUCKET).write_text("a file where the data folder should be")
     services = Services(LocalStorage(tmp_path, BUCKET))
 
@@ -197,8 +197,8 @@ async def test_an_unreachable_store_says_to_try_again(tmp_path: Path) -> None:
 
     assert result.is_error
     text = result.content[0].text  # type: ignore[union-attr]
-    assert "Storage is unavailable right now: Cannot read " in text
-    assert text.endswith(". Try again in a moment.")
+    assert "Storage unavailable: cannot create the data folder " in text
+    assert text.endswith("Not a directory. Trying again will not help until the server's storage is fixed.")
 
 
 # The wrapper itself
@@ -215,7 +215,12 @@ async def test_an_unreachable_store_says_to_try_again(tmp_path: Path) -> None:
         (Conflict("Call c1 is cancelled."), "Call c1 is cancelled."),
         (
             StorageUnavailable("S3 did not answer."),
-            "Storage is unavailable right now: S3 did not answer. Try again in a moment.",
+            "Storage unavailable: S3 did not answer. Try again in a moment.",
+        ),
+        (
+            StorageUnavailable("the data folder /x is missing", transient=False),
+            "Storage unavailable: the data folder /x is missing. "
+            "Trying again will not help until the server's storage is fixed.",
         ),
     ],
 )

@@ -48,8 +48,62 @@ def test_ensure_ready_where_a_folder_cannot_be_made_raises_storage_unavailable(t
     in_the_way = tmp_path / "a-file"
     in_the_way.write_text("not a folder")
 
-    with pytest.raises(StorageUnavailable, match="Cannot create the data folder"):
+    with pytest.raises(StorageUnavailable, match=r"cannot create the data folder .*a-file.*Not a directory") as raised:
         LocalStorage(in_the_way, BUCKET).ensure_ready()
+    assert raised.value.message.startswith("Storage unavailable: ")
+    assert raised.value.transient is False  # no retry fixes a file in the way
+
+
+# A store that cannot work is an error, never an empty list.
+
+
+@pytest.mark.parametrize("data_dir", ["/proc/nope", "/dev/null/data"])
+def test_a_folder_that_cannot_exist_fails_every_operation_naming_it(data_dir: str) -> None:
+    storage = LocalStorage(Path(data_dir), BUCKET)
+
+    for operation in (
+        lambda: storage.list_refs("users"),
+        lambda: storage.get("users", "u1"),
+        lambda: storage.create("users", "u1", b"{}"),
+        storage.check,
+    ):
+        with pytest.raises(StorageUnavailable, match=f"cannot create the data folder {data_dir}/{BUCKET}") as raised:
+            operation()
+        assert raised.value.transient is False
+
+
+def test_a_data_folder_removed_after_start_up_is_an_error_not_a_new_empty_store(local_storage: LocalStorage) -> None:
+    local_storage.create("users", "u1", b"{}")
+    moved = local_storage.root.with_name("moved-away")
+    local_storage.root.rename(moved)
+
+    for operation in (
+        lambda: local_storage.list_refs("users"),
+        lambda: local_storage.get("users", "u2"),
+        lambda: local_storage.create("users", "u2", b"{}"),
+        local_storage.check,
+    ):
+        with pytest.raises(StorageUnavailable, match=f"the data folder {local_storage.root} is missing") as raised:
+            operation()
+        assert raised.value.transient is False
+    assert not local_storage.root.exists()  # nothing was made anew
+
+
+def test_the_first_operation_makes_the_store_if_start_up_did_not_yet(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "data", BUCKET)
+
+    assert storage.list_refs("users") == []
+
+    assert (tmp_path / "data" / BUCKET / "tasks").is_dir()
+
+
+def test_a_relative_data_dir_is_made_absolute_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    storage = LocalStorage(Path("data"), BUCKET)
+    monkeypatch.chdir("/")
+
+    assert storage.root == tmp_path / "data" / BUCKET
+    assert storage.describe() == f"local folder {tmp_path / 'data' / BUCKET}"
 
 
 def test_invalid_ids_are_refused_before_touching_the_disk(tmp_path: Path) -> None:

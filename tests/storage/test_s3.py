@@ -80,21 +80,33 @@ def test_a_second_storage_on_an_existing_bucket_is_ready_and_sees_the_data(s3_st
     assert stored is not None and stored.version == version
 
 
-def test_reads_before_the_bucket_exists_find_nothing(s3_storage: S3Storage) -> None:
-    not_yet = sibling(s3_storage, unique_bucket())
+def test_a_read_before_start_up_made_the_bucket_makes_it_and_finds_nothing(s3_storage: S3Storage) -> None:
+    not_yet = sibling(s3_storage, unique_bucket())  # start-up's ensure_ready has not run (or S3 was down)
 
     assert not_yet.get("users", "u1") is None
     assert not_yet.list_refs("users") == []
-    assert not bucket_exists(not_yet)  # reading does not create it
+    assert bucket_exists(not_yet)
 
 
-def test_a_create_after_the_bucket_went_away_makes_the_bucket_again(s3_storage: S3Storage) -> None:
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda s: s.get("users", "u2"), id="get"),
+        pytest.param(lambda s: s.list_refs("users"), id="list_refs"),
+        pytest.param(lambda s: s.create("users", "u2", b"{}"), id="create"),
+        pytest.param(lambda s: s.check(), id="check"),
+    ],
+)
+def test_a_bucket_deleted_after_start_up_is_an_error_naming_it_and_is_not_made_again(
+    s3_storage: S3Storage, operation: Callable[[S3Storage], object]
+) -> None:
     s3_storage.client.delete_bucket(Bucket=s3_storage.bucket)
 
-    version = s3_storage.create("users", "u1", b"{}")
+    with pytest.raises(StorageUnavailable, match=f"S3 bucket {s3_storage.bucket} at .* does not exist") as raised:
+        operation(s3_storage)
 
-    stored = s3_storage.get("users", "u1")
-    assert stored is not None and stored.version == version
+    assert raised.value.transient is False  # retrying cannot help: the REST answer has no Retry-After
+    assert not bucket_exists(s3_storage)
 
 
 def test_list_refs_ignores_keys_that_are_not_entities(s3_storage: S3Storage) -> None:
@@ -121,16 +133,16 @@ def unreachable(aws_credentials: None) -> S3Storage:
     return S3Storage("mcp-pycon-demo-bucket", endpoint_url=f"http://127.0.0.1:{free_port()}")
 
 
-def test_an_unreachable_endpoint_raises_storage_unavailable_quickly(unreachable: S3Storage) -> None:
+def test_an_unreachable_endpoint_raises_storage_unavailable_within_a_second(unreachable: S3Storage) -> None:
     started = time.monotonic()
     with pytest.raises(StorageUnavailable) as raised:
         unreachable.ensure_ready()
     elapsed = time.monotonic() - started
 
-    assert "S3 is unavailable" in raised.value.message
-    assert "mcp-pycon-demo-bucket" in raised.value.message
-    # A refused connection is retried (3 attempts, with backoff) then reported: seconds, not minutes.
-    assert elapsed < 10, f"took {elapsed:.1f}s to report S3 as down"
+    assert raised.value.message.startswith("Storage unavailable: S3 bucket mcp-pycon-demo-bucket at http://127.0.0.1:")
+    assert "connection refused" in raised.value.message
+    assert raised.value.transient is True
+    assert elapsed < 1, f"took {elapsed:.2f}s to report S3 as down"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +157,7 @@ def test_an_unreachable_endpoint_raises_storage_unavailable_quickly(unreachable:
 def test_every_operation_on_an_unreachable_endpoint_raises_storage_unavailable(
     unreachable: S3Storage, operation: Callable[[S3Storage], object]
 ) -> None:
-    with pytest.raises(StorageUnavailable, match="S3 is unavailable"):
+    with pytest.raises(StorageUnavailable, match="Storage unavailable: S3 bucket mcp-pycon-demo-bucket"):
         operation(unreachable)
 
 

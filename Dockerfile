@@ -22,6 +22,8 @@ ENV TASK_API_HOST=0.0.0.0 \
 
 EXPOSE 8000
 
+# Liveness: is the process answering? /health never waits on S3, so an S3 outage does not make an orchestrator
+# kill a container that restarting cannot fix. Compose checks readiness instead (docker-compose.yml).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=5 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
 

@@ -2,12 +2,13 @@
 
 import logging
 import sys
+import threading
 
 from mcp_server.server import build_mcp
-from shared.errors import StorageUnavailable
 from shared.services import Services
 from shared.settings import settings_from_env
 from shared.storage import open_storage
+from shared.storage.startup import keep_trying_until_ready
 
 log = logging.getLogger("mcp_server")
 
@@ -19,16 +20,18 @@ def main() -> None:
     settings = settings_from_env("task-api MCP server")
     storage = open_storage(settings)
     log.info("task-api MCP server on stdio; data in %s", storage.describe())
-    try:
-        storage.ensure_ready()
-    except StorageUnavailable as exc:
-        # Start anyway: the client gets a clear error per call until the store is back, then it just works.
-        log.warning("storage is not ready yet: %s", exc.message)
+    # The store is made ready in the background: the client's initialize is answered at once, whatever S3
+    # does; until the store works, each tool call gets an error result naming the cause.
+    stop = threading.Event()
+    threading.Thread(
+        target=keep_trying_until_ready, args=(storage, stop, log), name="storage-ready", daemon=True
+    ).start()
     try:
         build_mcp(Services(storage)).run()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         storage.close()
 
 

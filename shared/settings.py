@@ -5,10 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_KEY = "demo-secret-key-change-in-production"
+
+
+def default_data_dir() -> Path:
+    """One folder per user, whatever the working directory: the REST server started in a shell and the stdio
+    server a desktop client starts elsewhere see the same store (e.g. ~/.local/share/task-api on Linux)."""
+    return Path(platformdirs.user_data_dir("task-api", appauthor=False))
 
 
 class StorageKind(StrEnum):
@@ -23,7 +30,7 @@ class Settings(BaseSettings):
 
     api_key: SecretStr = Field(default=SecretStr(DEFAULT_API_KEY), validation_alias="TASK_API_KEY")
     storage: StorageKind = Field(default=StorageKind.LOCAL, validation_alias="TASK_API_STORAGE")
-    data_dir: Path = Field(default=Path("data"), validation_alias="TASK_API_DATA_DIR")
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="TASK_API_DATA_DIR")
     host: str = Field(default="127.0.0.1", validation_alias="TASK_API_HOST")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="TASK_API_PORT")
 

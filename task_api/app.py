@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
-from shared.errors import StorageUnavailable
 from shared.services import Services
 from shared.settings import Settings
 from shared.storage import open_storage
+from shared.storage.startup import keep_trying_until_ready
 from task_api import __version__
 from task_api.errors import install_error_handlers
 from task_api.limits import BodySizeLimitMiddleware
@@ -41,6 +43,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     storage = services.storage
 
     mcp = build_mcp(services)
+    # Threads for the server's own work (the start-up check, readiness probes), apart from anyio's default
+    # limiter that requests use: with every request thread stuck on S3, these still run.
+    app_limiter = anyio.CapacityLimiter(4)
     hosts = settings.mcp_allowed_hosts()
     # Stateless JSON responses: any replica can answer any request, and no session state to lose.
     mcp_app = mcp.streamable_http_app(
@@ -57,16 +62,21 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         log.info("Task API %s: data in %s", __version__, storage.describe())
-        try:
-            await anyio.to_thread.run_sync(storage.ensure_ready)
-        except StorageUnavailable as exc:
-            # Start anyway: /health answers, requests get 503 until the store is back, and S3 writes
-            # create the bucket on first use. Refusing to start would turn a slow LocalStack into a crash.
-            log.error("storage not ready yet: %s", exc.message)
-        # Mounted inside FastAPI, the MCP app's own lifespan does not run: run its session manager here.
-        async with mcp.session_manager.run():
-            yield
-        await anyio.to_thread.run_sync(storage.close)
+        # The store is made ready in the background: the port opens at once, whatever S3 does. Until it is
+        # ready, /health answers, /health/ready says why not, and requests get a 503 naming the cause.
+        stop = threading.Event()
+        async with anyio.create_task_group() as background:
+            background.start_soon(
+                lambda: anyio.to_thread.run_sync(
+                    keep_trying_until_ready, storage, stop, log, abandon_on_cancel=True, limiter=app_limiter
+                )
+            )
+            # Mounted inside FastAPI, the MCP app's own lifespan does not run: run its session manager here.
+            async with mcp.session_manager.run():
+                yield
+            stop.set()
+            background.cancel_scope.cancel()
+        await anyio.to_thread.run_sync(storage.close, abandon_on_cancel=True, limiter=app_limiter)
 
     app = FastAPI(
         title="Task API",
@@ -77,6 +87,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.settings = settings
     app.state.services = services
     app.state.mcp = mcp
+    app.state.probe_limiter = app_limiter
     app.include_router(api_router())
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import Conflict, DomainError, InvalidInput, NotFound, StorageUnavailable
@@ -19,6 +20,13 @@ log = logging.getLogger(__name__)
 
 # InvalidInput names a field; these are the ones that arrive in the query string rather than the body.
 _QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before"})
+
+
+class ErrorBody(BaseModel):
+    """Every error but a validation error (422): `{"success": false, "message": ...}`."""
+
+    success: Literal[False] = False
+    message: str = Field(examples=["User 0b8f7c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b not found"])
 
 
 def failure(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -118,6 +118,14 @@ class S3Storage(Storage):
         if not self._ready:
             self.ensure_ready()
             return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return  # start-up made it after this call failed: go on
+        except ClientError as exc:
+            if _status(exc) != 404:
+                raise self._unavailable("HeadBucket", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("HeadBucket", exc) from exc
         raise StorageUnavailable(
             f"{self._where()} does not exist any more (it did at start-up); "
             "create it again or set AWS_S3_BUCKET to the right bucket",

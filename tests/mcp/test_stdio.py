@@ -74,4 +74,4 @@ def test_stdio_server_starts_even_when_the_store_is_not_ready(tmp_path: Path) ->
 
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout == ""
-    assert "storage is not ready yet: Cannot create the data folder" in finished.stderr
+    assert "Storage unavailable: cannot create the data folder" in finished.stderr

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_KEY = "demo-secret-key-change-in-production"
+MIN_KEY_LENGTH = 16
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def default_data_dir() -> Path:
@@ -42,17 +46,73 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
         validation_alias="AWS_S3_BUCKET",
     )
-    # Extra Host header values accepted on /mcp besides loopback names (DNS-rebinding protection),
-    # comma-separated, e.g. "task-api:*,demo.local:8000". Needed when clients reach the server by another name.
+    # Extra Host header values accepted on /mcp besides the loopback names on the server's own port
+    # (DNS-rebinding protection), comma-separated and matched exactly, e.g. "task-api:8000,demo.local:8000";
+    # "name:*" accepts that exact name on any port. Needed when clients reach the server by another name.
     allowed_hosts: str = Field(default="", validation_alias="TASK_API_ALLOWED_HOSTS")
+    # Browser origins allowed to call the API (CORS) and /mcp, comma-separated, e.g. "http://localhost:6274".
+    # Empty (the default): no cross-origin browser access at all.
+    cors_origins: str = Field(default="", validation_alias="TASK_API_CORS_ORIGINS")
+    # The demo key is refused on a non-loopback address unless this is set (Compose sets it for the demo).
+    allow_demo_key: bool = Field(default=False, validation_alias="TASK_API_ALLOW_DEMO_KEY")
 
     # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 
-    def mcp_allowed_hosts(self) -> list[str]:
-        loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
-        extra = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
-        return loopback + extra
+    @field_validator("api_key")
+    @classmethod
+    def _a_real_key(cls, key: SecretStr) -> SecretStr:
+        value = key.get_secret_value()
+        if not value.strip():
+            raise ValueError(
+                "TASK_API_KEY is empty; an empty key would let anyone in. Set a key of 16 characters or more"
+            )
+        if value != DEFAULT_API_KEY and len(value) < MIN_KEY_LENGTH:
+            raise ValueError(f"TASK_API_KEY is shorter than {MIN_KEY_LENGTH} characters; use a longer, random key")
+        return key
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in _split(value):
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com or http://localhost:6274")
+        return value
+
+    @property
+    def uses_demo_key(self) -> bool:
+        return self.api_key.get_secret_value() == DEFAULT_API_KEY
+
+    def extra_allowed_hosts(self) -> list[str]:
+        return _split(self.allowed_hosts)
+
+    def allowed_cors_origins(self) -> list[str]:
+        return _split(self.cors_origins)
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "[::1]"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_key_problem(settings: Settings) -> str | None:
+    """Why the REST server must not start with these settings' key, or None. The demo key is public (it is in
+    the README): on a non-loopback address anyone on the network could use it, unless explicitly allowed."""
+    if settings.uses_demo_key and not is_loopback(settings.host) and not settings.allow_demo_key:
+        return (
+            f"refusing to serve the public demo key on {settings.host}, reachable from other machines: set "
+            "TASK_API_KEY to a secret of 16 characters or more (or TASK_API_ALLOW_DEMO_KEY=1 for a throwaway demo)"
+        )
+    return None
 
 
 def settings_from_env(program: str) -> Settings:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
@@ -20,8 +21,9 @@ from shared.storage.startup import keep_trying_until_ready
 from task_api import __version__
 from task_api.errors import install_error_handlers
 from task_api.limits import BodySizeLimitMiddleware
+from task_api.mcp_guard import McpGuardMiddleware
 from task_api.routes import api_router
-from task_api.security import ApiKeyMiddleware
+from task_api.security import ApiKeyMiddleware, RedactKeysFilter
 
 log = logging.getLogger("task_api")
 
@@ -29,7 +31,7 @@ MCP_PATH = "/mcp"
 
 DESCRIPTION = """\
 Users (clients, prospects, partners), scheduled calls and tasks, stored as one JSON object per entity in S3
-or a local folder. Every endpoint but `/health` needs the `X-API-Key` header.
+or a local folder. Every endpoint but `/health` and `/health/ready` needs the `X-API-Key` header.
 
 The same data and rules are served to LLM agents as an MCP server at `/mcp` (streamable HTTP, same key).
 """
@@ -46,22 +48,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # Threads for the server's own work (the start-up check, readiness probes), apart from anyio's default
     # limiter that requests use: with every request thread stuck on S3, these still run.
     app_limiter = anyio.CapacityLimiter(4)
-    hosts = settings.mcp_allowed_hosts()
     # Stateless JSON responses: any replica can answer any request, and no session state to lose.
+    # The SDK's Host/Origin check matches "name:*" as a prefix; McpGuardMiddleware matches exactly instead.
     mcp_app = mcp.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         json_response=True,
-        transport_security=TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=hosts,
-            allowed_origins=[f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")],
-        ),
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
+    redact = RedactKeysFilter(settings.api_key.get_secret_value())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         log.info("Task API %s: data in %s", __version__, storage.describe())
+        # Added here, not at build time: the server configures its loggers before the app starts.
+        access_log = logging.getLogger("uvicorn.access")
+        access_log.addFilter(redact)
         # The store is made ready in the background: the port opens at once, whatever S3 does. Until it is
         # ready, /health answers, /health/ready says why not, and requests get a 503 naming the cause.
         stop = threading.Event()
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             stop.set()
             background.cancel_scope.cancel()
         await anyio.to_thread.run_sync(storage.close, abandon_on_cancel=True, limiter=app_limiter)
+        access_log.removeFilter(redact)
 
     app = FastAPI(
         title="Task API",
@@ -92,7 +95,23 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)
     install_error_handlers(app)
-    # Added last, so it runs first: the key is checked before the body size, and both before the body is read.
+    # Added last, so it runs first: CORS preflights are answered without a key; then /mcp's Host and Origin,
+    # then the key, before the body size, and all before the body is read.
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
+    app.add_middleware(
+        McpGuardMiddleware,
+        path=MCP_PATH,
+        extra_hosts=settings.extra_allowed_hosts(),
+        origins=settings.allowed_cors_origins(),
+    )
+    if origins := settings.allowed_cors_origins():  # none by default: no cross-origin browser access
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type", "Accept", "Mcp-Protocol-Version"],
+            expose_headers=["X-Next-Cursor", "Retry-After"],
+            max_age=600,
+        )
     return app

@@ -6,14 +6,29 @@ import logging
 
 import uvicorn
 
-from shared.settings import settings_from_env
+from shared.settings import demo_key_problem, settings_from_env
 from task_api.app import create_app
+from task_api.server import raise_file_limit, uvicorn_config
+
+log = logging.getLogger("task_api")
+
+_DEMO_KEY_WARNING = """
+************************************************************************
+  WARNING: the API key is the public demo key from the README.
+  Anyone who can reach this server can read and change all its data.
+  Set TASK_API_KEY to a secret of 16 characters or more.
+************************************************************************"""
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from_env("task-api")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    if (problem := demo_key_problem(settings)) is not None:
+        raise SystemExit(f"task-api: {problem}")
+    if settings.uses_demo_key:
+        log.warning(_DEMO_KEY_WARNING)
+    raise_file_limit()
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
 
 
 if __name__ == "__main__":

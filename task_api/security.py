@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
+import re
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+# Query parameters that look like a credential, compared without case, "-" or "_": api_key, apiKey, x-api-key...
+_KEY_PARAMS = frozenset({"apikey", "xapikey", "key", "token", "accesstoken", "authorization", "auth", "bearer"})
+_KEY_IN_URL = (
+    "Send the API key in the X-API-Key header (or Authorization: Bearer), never in the URL: "
+    "URLs end up in logs, browser history and proxies. This request was refused and its URL not logged."
+)
 
 OPEN_PATHS = frozenset({"/health", "/health/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
@@ -25,6 +35,13 @@ class ApiKeyMiddleware:
     def __init__(self, app: ASGIApp, api_key: str) -> None:
         self.app = app
         self._key = api_key.encode()
+        self._plain_key = api_key
+
+    def _key_in_query(self, query_string: bytes) -> bool:
+        query = query_string.decode("latin-1")
+        if self._plain_key in unquote_plus(query):
+            return True
+        return any(_squash(name) in _KEY_PARAMS for name, _ in parse_qsl(query, keep_blank_values=True))
 
     def _presented_key(self, headers: Headers) -> str | None:
         if "x-api-key" in headers:
@@ -35,11 +52,16 @@ class ApiKeyMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        presented = self._presented_key(Headers(scope=scope))
-        if presented is None:
+        status = 403
+        if self._key_in_query(scope.get("query_string", b"")):
+            status, body = 400, _reject(_KEY_IN_URL)
+        elif scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        elif (presented := self._presented_key(Headers(scope=scope))) is None:
             body = _reject("Missing API key: send it in the X-API-Key header.")
         elif not hmac.compare_digest(presented.encode(), self._key):
             body = _reject("Invalid API key")
@@ -49,7 +71,7 @@ class ApiKeyMiddleware:
         await send(
             {
                 "type": "http.response.start",
-                "status": 403,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
@@ -57,3 +79,40 @@ class ApiKeyMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _squash(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
+
+
+_QUERY_PARAM = re.compile(r"(?P<name>[^&=?]+)=(?P<value>[^&]*)")
+
+
+class RedactKeysFilter(logging.Filter):
+    """Keeps credentials out of uvicorn's access log: the value of any key-like query parameter, and the key
+    itself wherever it appears in the logged URL, become "REDACTED". The request itself is refused (400)."""
+
+    def __init__(self, api_key: str) -> None:
+        super().__init__()
+        self._key = api_key
+
+    def _redact(self, path: str) -> str:
+        target, sep, query = path.partition("?")
+        if sep:
+
+            def hide(match: re.Match[str]) -> str:
+                if _squash(unquote_plus(match.group("name"))) in _KEY_PARAMS:
+                    return f"{match.group('name')}=REDACTED"
+                return match.group(0)
+
+            path = f"{target}?{_QUERY_PARAM.sub(hide, query)}"
+        if self._key and self._key in unquote_plus(path):
+            path = f"{target}?REDACTED" if sep and self._key not in unquote_plus(target) else "REDACTED"
+        return path
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn.access: '%s - "%s %s HTTP/%s" %d' with (client, method, path and query, version, status).
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], self._redact(args[2]), *args[3:])
+        return True

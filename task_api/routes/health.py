@@ -38,16 +38,16 @@ class Readiness(BaseModel):
     timestamp: datetime
 
 
-@router.api_route(
-    "/health", methods=["GET", "HEAD"], summary="Liveness: the process answers (no authentication required)"
-)
+# HEAD is served too (probes and load balancers use it), without a second operation in the OpenAPI document.
+@router.head("/health", include_in_schema=False)
+@router.get("/health", summary="Liveness: the process answers (no authentication required)")
 async def health() -> Health:
     return Health(status="healthy", version=__version__, timestamp=datetime.now(UTC))
 
 
-@router.api_route(
+@router.head("/health/ready", include_in_schema=False, response_model=Readiness)
+@router.get(
     "/health/ready",
-    methods=["GET", "HEAD"],
     summary="Readiness: the store works (no authentication required)",
     response_model=Readiness,
     responses={503: {"model": ErrorBody, "description": "The store does not work; the message says why."}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_types import TYPE_RESPONSE
 
 from shared.storage import LocalStorage, S3Storage, Storage
+from shared.storage.local import SETTLE_SECONDS
 from tests.moto_server import MotoServerError, free_port, moto_server
 
 BUCKET = "mcp-pycon-demo-bucket"
@@ -77,6 +79,21 @@ def moto_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
     except MotoServerError as exc:
         pytest.fail(str(exc))
+
+
+def settle(storage: Storage) -> None:
+    """Make the store look as it will a few seconds after the last write.
+
+    The local store lists a file changed within the last seconds with a version that matches nothing (its
+    identity could still repeat), so a test of what a later listing reports ages every file, each from its own
+    mtime. S3's versions are content digests: nothing to wait for.
+    """
+    if not isinstance(storage, LocalStorage):
+        return
+    age_ns = int((SETTLE_SECONDS + 1) * 1e9)
+    for path in storage.root.glob("*/*.json"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns - age_ns, stat.st_mtime_ns - age_ns))
 
 
 def unique_bucket() -> str:

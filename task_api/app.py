@@ -12,9 +12,9 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
 from shared.errors import StorageUnavailable
+from shared.runtime import open_services
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import open_storage
 from task_api import __version__
 from task_api.errors import install_error_handlers
 from task_api.limits import BodySizeLimitMiddleware
@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """Build one app. Nothing is contacted here; the store is made ready when the app starts."""
     settings = settings or Settings()
     if services is None:
-        services = Services(open_storage(settings))
+        serving = f"REST and MCP on http://{settings.host}:{settings.port}"
+        services = open_services(settings, serving=serving)
     storage = services.storage
 
     mcp = build_mcp(services)
@@ -56,7 +57,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("Task API %s: data in %s", __version__, storage.describe())
         try:
             await anyio.to_thread.run_sync(storage.ensure_ready)
         except StorageUnavailable as exc:

@@ -17,6 +17,7 @@ from moto.core.common_types import TYPE_RESPONSE
 from shared.storage import LocalStorage, S3Storage, Storage
 from shared.storage.local import SETTLE_SECONDS
 from tests.moto_server import MotoServerError, free_port, moto_server
+from tests.tcp_proxy import TcpProxy
 
 BUCKET = "mcp-pycon-demo-bucket"
 
@@ -108,6 +109,18 @@ def moto_server_storage(moto_server_url: str, aws_credentials: None) -> Iterator
     storage.ensure_ready()
     yield storage
     storage.close()
+
+
+@pytest.fixture
+def proxied_s3(moto_server_url: str, aws_credentials: None) -> Iterator[tuple[S3Storage, TcpProxy]]:
+    """S3 on the moto server reached through a TcpProxy, which notes every request that reaches S3."""
+    host, port = moto_server_url.removeprefix("http://").split(":")
+    with TcpProxy(host, int(port)) as proxy:
+        storage = S3Storage(unique_bucket(), endpoint_url=proxy.url)
+        storage.ensure_ready()
+        proxy.reset_requests()
+        yield storage, proxy
+        storage.close()
 
 
 @pytest.fixture(params=["local", "moto", "moto_server"])

@@ -5,9 +5,8 @@ import sys
 import threading
 
 from mcp_server.server import build_mcp
-from shared.services import Services
+from shared.runtime import open_services
 from shared.settings import settings_from_env
-from shared.storage import open_storage
 from shared.storage.startup import keep_trying_until_ready
 
 log = logging.getLogger("mcp_server")
@@ -18,8 +17,8 @@ def main() -> None:
     # Configured before the server is built, so the SDK's own logging setup leaves this one in place.
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from_env("task-api MCP server")
-    storage = open_storage(settings)
-    log.info("task-api MCP server on stdio; data in %s", storage.describe())
+    services = open_services(settings, serving="MCP on stdio")
+    storage = services.storage
     # The store is made ready in the background: the client's initialize is answered at once, whatever S3
     # does; until the store works, each tool call gets an error result naming the cause.
     stop = threading.Event()
@@ -27,7 +26,7 @@ def main() -> None:
         target=keep_trying_until_ready, args=(storage, stop, log), name="storage-ready", daemon=True
     ).start()
     try:
-        build_mcp(Services(storage)).run()
+        build_mcp(services).run()
     except KeyboardInterrupt:
         pass
     finally:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The demo key is refused on a non-loopback address unless this is set (Compose sets it for the demo).
     allow_demo_key: bool = Field(default=False, validation_alias="TASK_API_ALLOW_DEMO_KEY")
 
+    # Decoded entities kept in memory per collection (users, calls, tasks), checked against every listing.
+    cache_entries: int = Field(default=25_000, ge=0, validation_alias="TASK_API_CACHE_ENTRIES")
+
     # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 

@@ -14,9 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
+from shared.runtime import open_services
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import open_storage
 from shared.storage.startup import keep_trying_until_ready
 from task_api import __version__
 from task_api.errors import install_error_handlers
@@ -41,7 +41,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """Build one app. Nothing is contacted here; the store is made ready when the app starts."""
     settings = settings or Settings()
     if services is None:
-        services = Services(open_storage(settings))
+        serving = f"REST and MCP on http://{settings.host}:{settings.port}"
+        services = open_services(settings, serving=serving)
     storage = services.storage
 
     mcp = build_mcp(services)
@@ -60,7 +61,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("Task API %s: data in %s", __version__, storage.describe())
         # Added here, not at build time: the server configures its loggers before the app starts.
         access_log = logging.getLogger("uvicorn.access")
         access_log.addFilter(redact)

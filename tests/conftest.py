@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_types import TYPE_RESPONSE
 
 from shared.storage import LocalStorage, S3Storage, Storage
+from shared.storage.local import SETTLE_SECONDS
 from tests.moto_server import MotoServerError, free_port, moto_server
+from tests.tcp_proxy import TcpProxy
 
 BUCKET = "mcp-pycon-demo-bucket"
 
@@ -79,6 +82,21 @@ def moto_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(str(exc))
 
 
+def settle(storage: Storage) -> None:
+    """Make the store look as it will a few seconds after the last write.
+
+    The local store lists a file changed within the last seconds with a version that matches nothing (its
+    identity could still repeat), so a test of what a later listing reports ages every file, each from its own
+    mtime. S3's versions are content digests: nothing to wait for.
+    """
+    if not isinstance(storage, LocalStorage):
+        return
+    age_ns = int((SETTLE_SECONDS + 1) * 1e9)
+    for path in storage.root.glob("*/*.json"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns - age_ns, stat.st_mtime_ns - age_ns))
+
+
 def unique_bucket() -> str:
     """A valid bucket name (3-63 lowercase characters) no other test uses."""
     return f"test-{uuid.uuid4().hex}"
@@ -91,6 +109,18 @@ def moto_server_storage(moto_server_url: str, aws_credentials: None) -> Iterator
     storage.ensure_ready()
     yield storage
     storage.close()
+
+
+@pytest.fixture
+def proxied_s3(moto_server_url: str, aws_credentials: None) -> Iterator[tuple[S3Storage, TcpProxy]]:
+    """S3 on the moto server reached through a TcpProxy, which notes every request that reaches S3."""
+    host, port = moto_server_url.removeprefix("http://").split(":")
+    with TcpProxy(host, int(port)) as proxy:
+        storage = S3Storage(unique_bucket(), endpoint_url=proxy.url)
+        storage.ensure_ready()
+        proxy.reset_requests()
+        yield storage, proxy
+        storage.close()
 
 
 @pytest.fixture(params=["local", "moto", "moto_server"])

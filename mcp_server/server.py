@@ -47,6 +47,18 @@ class TaskAPIServer(MCPServer):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        # The SDK drops arguments a tool does not take; a misspelt one ("descripton") would then be lost
+        # without a word, where REST answers 422. Refused here, naming it and the arguments there are.
+        schema = self._tool_input_schema(name)
+        if schema is not None:
+            known = schema.get("properties", {})
+            unknown = sorted(set(arguments) - set(known))
+            if unknown:
+                raise ToolError(
+                    f"Error executing tool {name}: unknown argument{'s' if len(unknown) > 1 else ''} "
+                    f"{', '.join(unknown)}. {name} takes: {', '.join(known)}. "
+                    "Correct these arguments and call the tool again."
+                )
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -62,13 +74,21 @@ class TaskAPIServer(MCPServer):
         # The SDK finds missing arguments only while rendering, and then logs the client's mistake as a crash
         # with a traceback; an invalid-params error says the same to the client and logs nothing.
         given = arguments or {}
-        for prompt in await self.list_prompts():
+        prompts = await self.list_prompts()
+        for prompt in prompts:
             if prompt.name == name:
                 missing = sorted(a.name for a in prompt.arguments or [] if a.required and a.name not in given)
                 if missing:
                     raise MCPError(
                         code=INVALID_PARAMS, message=f"Prompt {name} needs the arguments: {', '.join(missing)}."
                     )
+                break
+        else:
+            # The SDK answers an unknown name with JSON-RPC code 0 and logs it as a crash, traceback and all.
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"Unknown prompt: {name}. Prompts: {', '.join(p.name for p in prompts)}.",
+            )
         return await super().get_prompt(name, arguments, context)
 
 

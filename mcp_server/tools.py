@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Self, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from mcp_server.errors import service_tool
 from shared.models import (
@@ -22,6 +22,7 @@ from shared.models import (
     Description,
     DueBefore,
     Duration,
+    Email,
     EntityId,
     Name,
     Notes,
@@ -111,7 +112,7 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
     @service_tool
     def create_user(
         name: Annotated[Name, Field(description="Full name, 1-100 characters, e.g. 'María García'.")],
-        email: Annotated[EmailStr, Field(description="Email address, e.g. maria@test-azollon.com.")],
+        email: Annotated[Email, Field(description="Email address, e.g. maria@test-azollon.com.")],
         company: Annotated[Company, Field(description="Company name, 1-100 characters.")],
         user_type: Annotated[UserType, Field(description="client (the default), prospect or partner.")] = (
             UserType.CLIENT

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from shared.errors import InvalidInput
 
@@ -23,7 +35,57 @@ def as_utc(value: datetime) -> datetime:
         raise ValueError("date-time is out of range once converted to UTC (years 1 to 9999)") from None
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    """A date-time is an ISO 8601 string. pydantic would also take a number, or a string of digits, as seconds
+    since 1970 (`"-1"` stored as 1969-12-31): the schema says "string, format date-time", so both doors refuse."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise PydanticCustomError(
+            "datetime_type", "Input should be an ISO 8601 date-time string such as 2025-10-25T10:00:00Z, not a number"
+        )
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(as_utc)]
+
+_RESERVED_TLD_PROBE = "test"
+
+
+def _email(value: str) -> str:
+    """Any syntactically valid address, normalized as email-validator does, at any domain.
+
+    email-validator refuses special-use names (`.test`, `.local`, `.arpa`, `localhost`...) as undeliverable,
+    but the schema's `format: email` allows them, and this service never sends mail: a contact at an
+    internal `.local` domain, or a demo at `.test`, is a valid contact. Such an address is checked with its
+    last label replaced by `test` (which email-validator accepts in its test mode), then given back its own.
+    """
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        if "special-use or reserved" not in str(exc):
+            raise PydanticCustomError(
+                "value_error", "value is not a valid email address: {reason}", {"reason": str(exc)}
+            ) from None
+    local, _, domain = value.rpartition("@")
+    head, dot, tld = domain.rpartition(".")
+    try:
+        probe = validate_email(
+            f"{local}@{head}{dot}{_RESERVED_TLD_PROBE}", check_deliverability=False, test_environment=True
+        ).normalized
+    except EmailNotValidError as exc:
+        raise PydanticCustomError(
+            "value_error", "value is not a valid email address: {reason}", {"reason": str(exc)}
+        ) from None
+    return probe[: -len(_RESERVED_TLD_PROBE)] + tld.lower()
+
+
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "examples": ["maria@test-azollon.com"]}),
+]
 
 # The limits of the spec's Data Models section, written once for REST and MCP alike.
 NAME_MAX = 100
@@ -73,15 +135,49 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_USER_ID_EXAMPLE = "550e8400-e29b-41d4-a716-446655440000"
+_CREATED = "2025-10-24T10:30:00Z"
+
+
+def _examples(*examples: dict[str, object]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": cast("list[JsonValue]", list(examples))})
+
+
+_USER_EXAMPLE: dict[str, object] = {
+    "name": "María García",
+    "email": "maria@test-azollon.com",
+    "company": "Test Azollon",
+    "user_type": "client",
+    "notes": "New client from PyCon demo",
+}
+_CALL_EXAMPLE: dict[str, object] = {
+    "user_id": _USER_ID_EXAMPLE,
+    "title": "Onboarding Call - Test Azollon",
+    "scheduled_for": "2025-10-25T10:00:00Z",
+    "duration_minutes": 45,
+    "notes": "Initial onboarding and platform overview",
+}
+_TASK_EXAMPLE: dict[str, object] = {
+    "title": "Prepare onboarding materials",
+    "description": "Create custom deck with use case examples",
+    "user_id": _USER_ID_EXAMPLE,
+    "due_date": "2025-10-26T12:00:00Z",
+}
+
+
 class UserCreate(_Input):
+    model_config = _examples(_USER_EXAMPLE)
+
     name: Name
-    email: EmailStr
+    email: Email
     company: Company
     user_type: UserType = UserType.CLIENT
     notes: Notes | None = None
 
 
 class CallCreate(_Input):
+    model_config = _examples(_CALL_EXAMPLE)
+
     user_id: EntityId
     title: Title
     scheduled_for: UtcDatetime
@@ -90,19 +186,45 @@ class CallCreate(_Input):
 
 
 class CallReschedule(_Input):
+    model_config = _examples({"scheduled_for": "2025-10-27T15:30:00Z", "duration_minutes": 60})
+
     scheduled_for: UtcDatetime
     duration_minutes: Duration | None = None
 
 
 class TaskCreate(_Input):
+    model_config = _examples(_TASK_EXAMPLE)
+
     title: Title
     description: Description | None = None
     user_id: EntityId | None = None
     due_date: UtcDatetime | None = None
 
 
+def _task_update_schema(schema: dict[str, JsonValue], example: dict[str, JsonValue]) -> None:
+    """What the schema must say beyond the fields' types: a missing title keeps the title and null is refused
+    (a task always has one), so "a string, if present", not "a string or null"; and an edit changes at
+    least one field (an empty body is refused)."""
+    schema["minProperties"] = 1
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    properties["title"] = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": TITLE_MAX,
+        "description": "New title, 1-200 characters; leave it out to keep the title.",
+    }
+    schema["examples"] = [example]
+
+
 class TaskUpdate(_Input):
     """A partial edit: only the fields present change; `description` or `due_date` set to null clears it."""
+
+    model_config = ConfigDict(
+        json_schema_extra=lambda schema: _task_update_schema(
+            schema, {"title": "Prepare onboarding deck", "due_date": "2025-10-27T09:00:00Z"}
+        )
+    )
 
     title: Title | None = None
     description: Description | None = None
@@ -121,6 +243,8 @@ class Entity(BaseModel):
 
 
 class User(Entity):
+    model_config = _examples({"id": _USER_ID_EXAMPLE, **_USER_EXAMPLE, "created_at": _CREATED, "updated_at": _CREATED})
+
     id: str
     name: str
     email: str
@@ -132,6 +256,16 @@ class User(Entity):
 
 
 class ScheduledCall(Entity):
+    model_config = _examples(
+        {
+            "id": "0192f5e0-7b1c-7cc3-9d2e-6f1a2b3c4d5e",
+            **_CALL_EXAMPLE,
+            "status": "scheduled",
+            "created_at": _CREATED,
+            "updated_at": _CREATED,
+        }
+    )
+
     id: str
     user_id: str
     title: str
@@ -144,6 +278,16 @@ class ScheduledCall(Entity):
 
 
 class Task(Entity):
+    model_config = _examples(
+        {
+            "id": "0192f5e0-8a2d-7dd4-8e3f-7a2b3c4d5e6f",
+            **_TASK_EXAMPLE,
+            "status": "todo",
+            "created_at": _CREATED,
+            "updated_at": _CREATED,
+        }
+    )
+
     id: str
     title: str
     description: str | None = None

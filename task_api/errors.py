@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -27,6 +28,63 @@ class ErrorBody(BaseModel):
 
     success: Literal[False] = False
     message: str = Field(examples=["User 0b8f7c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b not found"])
+
+
+_USER_ID = "550e8400-e29b-41d4-a716-446655440000"
+
+# Every error status a route can answer, with when and an example of the body, for the OpenAPI document.
+_ERRORS: dict[int, tuple[str, str]] = {
+    400: (
+        "The API key was sent in the URL; send it in the X-API-Key header.",
+        "Send the API key in the X-API-Key header (or Authorization: Bearer), never in the URL: URLs end up in "
+        "logs, browser history and proxies. This request was refused and its URL not logged.",
+    ),
+    403: ("Missing or invalid API key (checked before the body is read).", "Invalid API key"),
+    404: ("No user, call or task with that id.", f"User {_USER_ID} not found"),
+    409: (
+        "The change is not possible in the current state (a cancelled call cannot be rescheduled), or "
+        "others changed the same entity too often meanwhile.",
+        "Call 0192f5e0-7b1c-7cc3-9d2e-6f1a2b3c4d5e is cancelled; only a scheduled or rescheduled call can be moved.",
+    ),
+    413: ("Request body larger than 1 MiB.", "Request body too large: the limit is 1048576 bytes."),
+    502: (
+        "A stored object is not a valid entity; the message names its key. It is left as it is.",
+        f"Stored user {_USER_ID} (users/{_USER_ID}.json) is not a valid user: id does not match its key. "
+        "It was left as it is; fix or remove that object.",
+    ),
+    503: (
+        "The store does not work; the message says why. With Retry-After when waiting can help.",
+        "Storage unavailable: S3 bucket mcp-pycon-demo-bucket at http://localhost:4566: GetObject failed: "
+        "connection refused or failed",
+    ),
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for routes that can answer these codes: the JSON error shape, when, and an example."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        description, example = _ERRORS[code]
+        response: dict[str, Any] = {
+            "model": ErrorBody,
+            "description": description,
+            "content": {"application/json": {"example": {"success": False, "message": example}}},
+        }
+        if code == 503:
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again; absent when waiting cannot help.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        responses[code] = response
+    return responses
+
+
+# What any route can answer whatever it does: a key in the URL, the key check, the body cap, the store.
+COMMON_ERRORS = (400, 403, 413, 503)
+# And the routes that read or change one entity.
+ENTITY_ERRORS = (404, 409, 502)
 
 
 def failure(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -77,9 +135,25 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
-async def http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the path answers, from the OpenAPI document. Starlette's 405 names only the first route
+    that matched the path, so `/users` (a GET route and a POST route) would say `Allow: POST` alone."""
+    path = request.url.path
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods = {method.upper() for method in operations}
+            if "GET" in methods:
+                methods.add("HEAD")
+            return ", ".join(sorted(methods))
+    return None
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return failure(exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)) is not None:
+        headers["Allow"] = allowed
+    return failure(exc.status_code, str(exc.detail), headers=headers or None)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

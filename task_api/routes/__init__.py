@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from task_api.errors import COMMON_ERRORS, ENTITY_ERRORS, error_responses
 from task_api.routes import calls, health, tasks, users
 
 
 def api_router() -> APIRouter:
+    """Every error a route can answer is declared here, once per router, with the JSON error shape; FastAPI
+    adds 422 (its validation format, which InvalidInput also uses) to every route that takes input."""
     router = APIRouter()
-    router.include_router(health.router)
-    router.include_router(users.router)
-    router.include_router(calls.router)
-    router.include_router(tasks.router)
+    router.include_router(health.router, responses=error_responses(400, 413))
+    resources = error_responses(*COMMON_ERRORS, *ENTITY_ERRORS)
+    router.include_router(users.router, responses=resources)
+    router.include_router(calls.router, responses=resources)
+    router.include_router(tasks.router, responses=resources)
     return router

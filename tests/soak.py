@@ -96,6 +96,22 @@ class Report:
     def slowest_in_outage(self) -> float:
         return max((o.took for o in self.outcomes if self.in_window(o)), default=0.0)
 
+    def figures(self) -> dict[str, object]:
+        return {
+            "requests": len(self.outcomes),
+            "kinds": sorted({o.kind for o in self.outcomes}),
+            "http_503_in_outage": sum(1 for o in self.outcomes if o.status == 503 and self.in_window(o)),
+            "mcp_errors_in_outage": sum(1 for o in self.outcomes if o.tool_error and self.in_window(o)),
+            "errors_outside_outage": len(self.errors_outside),
+            "slowest_in_outage_s": round(self.slowest_in_outage, 3),
+            "slowest_s": round(self.slowest, 3),
+            "acknowledged_users": len(self.acked_users),
+            "acknowledged_tasks": len(self.acked_tasks),
+            "unreadable_writes": len(self.unreadable),
+            "rss_start_mib": round(self.rss_kib[0] / 1024, 1),
+            "rss_peak_mib": round(max(self.rss_kib) / 1024, 1),
+        }
+
     def summary(self) -> str:
         by_status: dict[int, int] = {}
         for o in self.outcomes:
@@ -360,15 +376,7 @@ def main() -> None:
     report = soak(args.duration, args.clients)
     print(report.summary())
     if args.json:
-        figures = {
-            "requests": len(report.outcomes),
-            "errors_outside_outage": len(report.errors_outside),
-            "slowest_in_outage_s": round(report.slowest_in_outage, 3),
-            "slowest_s": round(report.slowest, 3),
-            "unreadable_writes": len(report.unreadable),
-            "rss_peak_mib": round(max(report.rss_kib) / 1024, 1),
-        }
-        print(json.dumps(figures))
+        print(json.dumps(report.figures()))
     ok = not report.errors_outside and report.slowest <= ANSWER_BUDGET and not report.unreadable
     raise SystemExit(0 if ok else 1)
 

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -492,6 +493,9 @@ def main() -> None:
     parser.add_argument("--no-local", action="store_true", help="skip the local-store figures")
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) and the raw figures (JSON) here")
     args = parser.parse_args()
+    # Every request to moto is a connection of its own (it closes them), through a proxy: room for many sockets.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     # The moto server takes any credentials; never the developer's own, nor an endpoint from the shell.
     os.environ.update(base_env())
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):

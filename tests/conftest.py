@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
@@ -128,3 +129,12 @@ def storage(request: pytest.FixtureRequest) -> Storage:
     """The same test against every backend: a local folder, moto in-process, and a moto server over HTTP."""
     backend: Storage = request.getfixturevalue(f"{request.param}_storage")
     return backend
+
+
+@pytest.fixture
+def s3_proxy(moto_server_url: str) -> Iterator[TcpProxy]:
+    """A TcpProxy in front of the session's moto server, to play S3 outages: blackhole(), refuse(), restore()."""
+    upstream = urlsplit(moto_server_url)
+    assert upstream.hostname is not None and upstream.port is not None
+    with TcpProxy(upstream.hostname, upstream.port) as proxy:
+        yield proxy

@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tests.live_server import clean_env, serve_process
 from tests.moto_server import free_port, moto_server
 from tests.tcp_proxy import TcpProxy
 
@@ -40,7 +39,6 @@ KEY = "soak-key-0123456789abcdef"
 ANSWER_BUDGET = 5.0  # seconds: every request, during the outage too
 RECOVERY_ALLOWANCE = 5.0  # seconds after S3 is back during which a 503 still counts as part of the outage
 THINK_TIME = (0.05, 0.25)  # seconds between one client's requests
-STARTUP_TIMEOUT = 30.0
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -147,41 +145,18 @@ def rss_kib(pid: int) -> int:
 
 @contextmanager
 def task_api_server(endpoint: str, bucket: str, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))} | {
-        "TASK_API_KEY": KEY,
-        "TASK_API_PORT": str(port),
-        "TASK_API_STORAGE": "s3",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_S3_BUCKET": bucket,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }
-    url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "task_api.main"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not become ready:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
+    env = clean_env(
+        TASK_API_KEY=KEY,
+        TASK_API_PORT=str(free_port()),
+        TASK_API_STORAGE="s3",
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_S3_BUCKET=bucket,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION="us-east-1",
+    )
+    with serve_process(env, log_path.parent, log_path, ready_path="/health/ready") as (url, process):
         yield url, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Client(threading.Thread):

@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from tests.api.conftest import API_KEY
-from tests.api.test_entrypoint import clean_env, running_server
+from tests.api.test_entrypoint import running_server
 from tests.conftest import free_port
+from tests.live_server import clean_env
 
 CONFIG = Path(__file__).resolve().parents[1] / "schemathesis.toml"
 SCHEMATHESIS_TIMEOUT = 300

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,41 +15,16 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult
 
 from tests.conftest import free_port
-
-STARTUP_TIMEOUT = 20.0
-
-
-def clean_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
-    return env | overrides
-
+from tests.live_server import clean_env, serve_process
 
 KEY = "a-key-for-the-entry-point-tests"
 
 
 @contextmanager
 def running_server(env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[str]:
-    """`python -m task_api.main` in `cwd`; yields its URL once /health answers; stopped on exit."""
-    port = env["TASK_API_PORT"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "task_api.main"], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
-        assert health.json()["status"] == "healthy"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve_process(env, cwd, log_path) as (url, _):
+        assert httpx.get(f"{url}/health").json()["status"] == "healthy"
+        yield url
 
 
 def test_the_server_starts_from_the_environment_logs_its_store_and_serves(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -33,16 +32,8 @@ BUCKET = "mcp-pycon-demo-bucket"
 
 
 @pytest.fixture
-def proxy(moto_server_url: str) -> Iterator[TcpProxy]:
-    upstream = urlsplit(moto_server_url)
-    assert upstream.hostname is not None and upstream.port is not None
-    with TcpProxy(upstream.hostname, upstream.port) as p:
-        yield p
-
-
-@pytest.fixture
-def s3_behind_proxy(proxy: TcpProxy, aws_credentials: None) -> S3Storage:
-    return S3Storage(unique_bucket(), endpoint_url=proxy.url)
+def s3_behind_proxy(s3_proxy: TcpProxy, aws_credentials: None) -> S3Storage:
+    return S3Storage(unique_bucket(), endpoint_url=s3_proxy.url)
 
 
 def served(storage: S3Storage | LocalStorage) -> Iterator[str]:
@@ -93,8 +84,8 @@ def test_a_data_folder_that_cannot_work_is_a_503_naming_it_everywhere_without_re
             }
 
 
-def test_start_up_does_not_wait_for_a_hanging_s3(s3_behind_proxy: S3Storage, proxy: TcpProxy) -> None:
-    proxy.blackhole()
+def test_start_up_does_not_wait_for_a_hanging_s3(s3_behind_proxy: S3Storage, s3_proxy: TcpProxy) -> None:
+    s3_proxy.blackhole()
     started = time.monotonic()
     for url in served(s3_behind_proxy):
         startup = time.monotonic() - started
@@ -112,13 +103,13 @@ def test_start_up_does_not_wait_for_a_hanging_s3(s3_behind_proxy: S3Storage, pro
 
 
 def test_every_request_answers_within_5s_when_s3_hangs_and_liveness_stays_instant(
-    s3_behind_proxy: S3Storage, proxy: TcpProxy
+    s3_behind_proxy: S3Storage, s3_proxy: TcpProxy
 ) -> None:
     for url in served(s3_behind_proxy):
         with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as client:
             user = client.post("/users", json={"name": "Ana", "email": "ana@example.com", "company": "Acme"})
             assert user.status_code == 201, user.text
-            proxy.blackhole()
+            s3_proxy.blackhole()
 
             def timed_get(path: str) -> tuple[float, httpx.Response]:
                 began = time.monotonic()
@@ -144,9 +135,9 @@ def test_every_request_answers_within_5s_when_s3_hangs_and_liveness_stays_instan
 
 @pytest.mark.anyio
 async def test_an_mcp_tool_on_a_hanging_s3_is_an_error_result_within_5s(
-    s3_behind_proxy: S3Storage, proxy: TcpProxy
+    s3_behind_proxy: S3Storage, s3_proxy: TcpProxy
 ) -> None:
-    proxy.blackhole()
+    s3_proxy.blackhole()
     for url in served(s3_behind_proxy):
         async with mcp_client(url, {"X-API-Key": API_KEY}) as client:
             began = time.monotonic()
@@ -161,7 +152,7 @@ async def test_an_mcp_tool_on_a_hanging_s3_is_an_error_result_within_5s(
 
 
 def test_refused_connections_are_a_503_within_a_second_and_s3_coming_back_is_ready_again(
-    s3_behind_proxy: S3Storage, proxy: TcpProxy
+    s3_behind_proxy: S3Storage, s3_proxy: TcpProxy
 ) -> None:
     for url in served(s3_behind_proxy):
         with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as client:
@@ -169,7 +160,7 @@ def test_refused_connections_are_a_503_within_a_second_and_s3_coming_back_is_rea
             while client.get("/health/ready").status_code != 200:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-            proxy.refuse()
+            s3_proxy.refuse()
             timings = []
             for _ in range(5):
                 began = time.monotonic()
@@ -177,7 +168,7 @@ def test_refused_connections_are_a_503_within_a_second_and_s3_coming_back_is_rea
                 timings.append(time.monotonic() - began)
                 assert response.status_code == 503
             assert client.get("/health/ready").status_code == 503
-            proxy.restore()
+            s3_proxy.restore()
             deadline = time.monotonic() + 10
             while client.get("/health/ready").status_code != 200:
                 assert time.monotonic() < deadline, "ready again once S3 is back"

@@ -21,10 +21,10 @@ from task_api.app import create_app
 from task_api.mcp_guard import HostRule
 from task_api.server import MAX_HEADER_BYTES, REQUEST_READ_TIMEOUT
 from tests.api.conftest import API_KEY
-from tests.api.test_entrypoint import clean_env, running_server
+from tests.api.test_entrypoint import running_server
 from tests.api.test_mcp_http import INITIALIZE, MCP_HEADERS
 from tests.conftest import free_port
-from tests.live_server import serve
+from tests.live_server import clean_env, serve
 
 # Settings and start-up
 

@@ -6,8 +6,10 @@ import json
 import time
 from collections.abc import Callable
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from shared.errors import StorageUnavailable
 from shared.models import User
@@ -169,3 +171,18 @@ def test_invalid_ids_are_refused_before_any_request(unreachable: S3Storage) -> N
         unreachable.create("users", "a/b", b"{}")
     with pytest.raises(ValueError):
         unreachable.replace("users", ".hidden", b"{}", '"etag"')
+
+
+def test_access_denied_is_an_error_naming_the_bucket_that_retrying_cannot_fix(aws_credentials: None) -> None:
+    client = boto3.client("s3", region_name="us-east-1")
+    storage = S3Storage("mcp-pycon-demo-bucket", client=client)
+    with Stubber(client) as stub:
+        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        with pytest.raises(StorageUnavailable) as raised:
+            storage.get("users", "u1")
+
+    assert raised.value.message == (
+        "Storage unavailable: S3 bucket mcp-pycon-demo-bucket at AWS (us-east-1): "
+        "GetObject failed: AccessDenied (HTTP 403)"
+    )
+    assert raised.value.transient is False

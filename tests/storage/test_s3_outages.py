@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 import pytest
@@ -27,16 +26,8 @@ REFUSED_BUDGET = 1.0
 
 
 @pytest.fixture
-def proxy(moto_server_url: str) -> Iterator[TcpProxy]:
-    upstream = urlsplit(moto_server_url)
-    assert upstream.hostname is not None and upstream.port is not None
-    with TcpProxy(upstream.hostname, upstream.port) as p:
-        yield p
-
-
-@pytest.fixture
-def storage(proxy: TcpProxy, aws_credentials: None) -> Iterator[S3Storage]:
-    s = S3Storage(unique_bucket(), endpoint_url=proxy.url)
+def storage(s3_proxy: TcpProxy, aws_credentials: None) -> Iterator[S3Storage]:
+    s = S3Storage(unique_bucket(), endpoint_url=s3_proxy.url)
     s.ensure_ready()
     s.create("users", "u1", b"{}")
     yield s
@@ -61,44 +52,46 @@ OPERATIONS: list[tuple[str, Callable[[S3Storage], object]]] = [
 
 @pytest.mark.parametrize(("name", "operation"), OPERATIONS, ids=[name for name, _ in OPERATIONS])
 def test_a_hanging_s3_fails_each_operation_within_the_deadline(
-    storage: S3Storage, proxy: TcpProxy, name: str, operation: Callable[[S3Storage], object]
+    storage: S3Storage, s3_proxy: TcpProxy, name: str, operation: Callable[[S3Storage], object]
 ) -> None:
-    proxy.blackhole()
+    s3_proxy.blackhole()
 
     elapsed, error = timed(lambda: operation(storage))
 
     assert elapsed < HANG_BUDGET, f"{name} took {elapsed:.1f}s"
-    assert error.message.startswith(f"Storage unavailable: S3 bucket {storage.bucket} at {proxy.url}")
+    assert error.message.startswith(f"Storage unavailable: S3 bucket {storage.bucket} at {s3_proxy.url}")
     assert f"no answer within {READ_TIMEOUT:g} s" in error.message
     assert error.transient
 
 
-def test_a_read_is_retried_once_but_a_write_that_may_have_been_sent_is_not(storage: S3Storage, proxy: TcpProxy) -> None:
-    proxy.blackhole()
-    before = proxy.connections_accepted
+def test_a_read_is_retried_once_but_a_write_that_may_have_been_sent_is_not(
+    storage: S3Storage, s3_proxy: TcpProxy
+) -> None:
+    s3_proxy.blackhole()
+    before = s3_proxy.connections_accepted
     storage.close()  # no pooled connection: each attempt opens its own, so the proxy counts attempts
-    fresh = S3Storage(storage.bucket, endpoint_url=proxy.url)
+    fresh = S3Storage(storage.bucket, endpoint_url=s3_proxy.url)
     with pytest.raises(StorageUnavailable):
         fresh.create("users", "u3", b"{}")
-    assert proxy.connections_accepted - before == 1
+    assert s3_proxy.connections_accepted - before == 1
 
-    other = S3Storage(storage.bucket, endpoint_url=proxy.url)
+    other = S3Storage(storage.bucket, endpoint_url=s3_proxy.url)
     with pytest.raises(StorageUnavailable):
         other.get("users", "u1")
-    assert proxy.connections_accepted - before == 3
+    assert s3_proxy.connections_accepted - before == 3
 
 
 def test_once_s3_is_known_to_hang_calls_fail_at_once_and_it_recovers_when_s3_answers(
-    storage: S3Storage, proxy: TcpProxy
+    storage: S3Storage, s3_proxy: TcpProxy
 ) -> None:
-    proxy.blackhole()
+    s3_proxy.blackhole()
     timed(lambda: storage.get("users", "u1"))  # two attempts time out: the breaker opens
 
     elapsed, error = timed(lambda: storage.get("users", "u1"))
     assert elapsed < 0.2
     assert "unreachable for" in error.message
 
-    proxy.restore()
+    s3_proxy.restore()
     deadline = time.monotonic() + PROBE_INTERVAL + 3 * READ_TIMEOUT
     while True:
         try:
@@ -111,9 +104,9 @@ def test_once_s3_is_known_to_hang_calls_fail_at_once_and_it_recovers_when_s3_ans
 
 @pytest.mark.parametrize(("name", "operation"), OPERATIONS, ids=[name for name, _ in OPERATIONS])
 def test_refused_connections_fail_each_operation_within_a_second(
-    storage: S3Storage, proxy: TcpProxy, name: str, operation: Callable[[S3Storage], object]
+    storage: S3Storage, s3_proxy: TcpProxy, name: str, operation: Callable[[S3Storage], object]
 ) -> None:
-    proxy.refuse()
+    s3_proxy.refuse()
 
     for _ in range(3):
         elapsed, error = timed(lambda: operation(storage))
@@ -121,12 +114,12 @@ def test_refused_connections_fail_each_operation_within_a_second(
         assert "Storage unavailable: S3 bucket" in error.message
 
 
-def test_a_restarted_s3_serves_again_and_nothing_written_before_is_lost(storage: S3Storage, proxy: TcpProxy) -> None:
+def test_a_restarted_s3_serves_again_and_nothing_written_before_is_lost(storage: S3Storage, s3_proxy: TcpProxy) -> None:
     version = storage.create("users", "kept", b'{"a": 1}')
-    proxy.refuse()
+    s3_proxy.refuse()
     with pytest.raises(StorageUnavailable):
         storage.get("users", "kept")
-    proxy.restore()
+    s3_proxy.restore()
 
     deadline = time.monotonic() + 2 * PROBE_INTERVAL + READ_TIMEOUT
     while True:

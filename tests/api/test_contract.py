@@ -34,11 +34,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert "Traceback" not in log, log[-3000:]
 
 
-def test_schemathesis_with_every_check_finds_no_failure(server_url: str) -> None:
+def test_schemathesis_with_every_check_finds_no_failure(server_url: str, tmp_path: Path) -> None:
     st = Path(sys.executable).with_name("st")
     command = [str(st), "--config-file", str(CONFIG), "run", f"{server_url}/openapi.json"]
     command += ["--checks", "all", "--header", f"X-API-Key: {API_KEY}", "--no-color"]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT, check=False)
+    # In a folder of its own: schemathesis keeps a cache (.schemathesis/) where it runs.
+    finished = subprocess.run(
+        command, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT, check=False, cwd=tmp_path
+    )
 
     assert finished.returncode == 0, finished.stdout[-6000:] + finished.stderr[-2000:]
     assert "No issues found" in finished.stdout

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
@@ -16,7 +17,12 @@ from shared.services import Services
 from shared.settings import Settings
 from shared.storage import open_storage
 from task_api import __version__
+from task_api.board import board_router, mount_board_assets
+from task_api.board.feed import BoardFeed
+from task_api.change_log import ChangeLogMiddleware
+from task_api.docs import redoc_router
 from task_api.errors import install_error_handlers
+from task_api.home import home_router
 from task_api.limits import BodySizeLimitMiddleware
 from task_api.routes import api_router
 from task_api.security import ApiKeyMiddleware
@@ -68,20 +74,29 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             yield
         await anyio.to_thread.run_sync(storage.close)
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets bundled in fastapi-offline, not a CDN: the docs work with no network.
+    app = FastAPIOffline(
         title="Task API",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,  # served by task_api.docs instead, with a policy that keeps it offline
     )
     app.state.settings = settings
     app.state.services = services
     app.state.mcp = mcp
+    app.state.board_feed = BoardFeed(services)
+    app.include_router(home_router())
     app.include_router(api_router())
+    app.include_router(board_router())
+    app.include_router(redoc_router(app.title, app.openapi_url or "/openapi.json"))
+    mount_board_assets(app)
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)
     install_error_handlers(app)
     # Added last, so it runs first: the key is checked before the body size, and both before the body is read.
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
+    # Outermost: one line per change, refused ones included, timed end to end.
+    app.add_middleware(ChangeLogMiddleware)
     return app

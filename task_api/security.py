@@ -8,7 +8,14 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset({"/", "/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/board"})
+# Static assets of the docs and the board: public files shipped in packages, no data. The board's data comes
+# from /board/state, which needs the key like every other endpoint.
+OPEN_PREFIXES = ("/static-offline-docs/", "/board/static/")
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or (path.startswith(OPEN_PREFIXES) and ".." not in path)
 
 
 def _reject(message: str) -> bytes:
@@ -35,7 +42,7 @@ class ApiKeyMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         presented = self._presented_key(Headers(scope=scope))

@@ -133,7 +133,7 @@ def _demo(args: argparse.Namespace) -> int:
     from mcp_server.server import build_mcp
     from shared.services import Services
     from shared.storage import open_storage
-    from task_api.demo import DemoFailed, play
+    from task_api.demo import play
 
     settings = settings_from_env(f"{PROG} demo")
     storage = None
@@ -147,21 +147,61 @@ def _demo(args: argparse.Namespace) -> int:
         http = httpx2.AsyncClient(headers={"X-API-Key": key}, timeout=httpx2.Timeout(30, read=60))
         client = Client(streamable_http_client(f"{base}/mcp", http_client=http))
         where = f"{base}/mcp"
+        refused = _check_server(base, key)
+        if refused:
+            print(f"{PROG} demo: {refused}", file=sys.stderr)
+            return 1
     print(f"Task API demo · MCP session with {where}")
     try:
         anyio.run(lambda: play(client, pause=args.pause))
-    except DemoFailed as exc:
-        print(f"{PROG} demo: stopped: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, httpx2.TransportError) as exc:
-        print(
-            f"{PROG} demo: cannot reach {where} ({exc}). Start it with `{PROG} serve`, or use --local.", file=sys.stderr
-        )
+    except Exception as exc:  # the client's task group wraps what went wrong in exception groups
+        problem = _demo_problem(exc, where)
+        if problem is None:
+            raise
+        print(f"{PROG} demo: {problem}", file=sys.stderr)
         return 1
     finally:
         if storage is not None:
             storage.close()
     return 0
+
+
+def _check_server(base: str, key: str) -> str | None:
+    """Before the session: is the server there, and does it take the key? The MCP client's errors say neither."""
+    import httpx2
+
+    try:
+        answer = httpx2.get(f"{base}/users", params={"limit": 1}, headers={"X-API-Key": key}, timeout=10)
+    except httpx2.TransportError as exc:
+        return f"cannot reach {base} ({exc}). Start the server with `{PROG} serve`, or use --local."
+    if answer.status_code == 403:
+        return f"{base} refused the API key (403). Pass the server's TASK_API_KEY with --key, or set it in .env."
+    return None
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _demo_problem(exc: BaseException, where: str) -> str | None:
+    """What stopped the demo, in one line, or None for a bug (then the traceback is the useful thing)."""
+    import httpx2
+    from mcp.shared.exceptions import MCPError
+
+    from task_api.demo import DemoFailed
+
+    for leaf in _leaves(exc):
+        if isinstance(leaf, DemoFailed):
+            return f"stopped: {leaf}"
+        if isinstance(leaf, MCPError):
+            return f"{where} ended the session: {leaf}."
+        if isinstance(leaf, httpx2.HTTPStatusError):
+            return f"{where} answered HTTP {leaf.response.status_code}."
+        if isinstance(leaf, (OSError, httpx2.TransportError)):
+            return f"cannot reach {where} ({leaf}). Start the server with `{PROG} serve`, or use --local."
+    return None
 
 
 COMMANDS = {"serve": _serve, "mcp": _mcp, "seed": _seed, "demo": _demo}

@@ -1,13 +1,19 @@
-"""A real uvicorn server on a free loopback port, in a background thread, for tests over real HTTP."""
+"""Real servers on free loopback ports for tests over real HTTP: in a background thread, or as a process."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -32,3 +38,55 @@ def serve(app: FastAPI, startup_timeout: float = 15.0) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The test process's environment without any TASK_API_* or AWS_* setting of the developer's shell."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
+    return env | overrides
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def serve_process(
+    env: dict[str, str], cwd: Path, *, args: Sequence[str] = ("-m", "task_api", "serve"), startup_timeout: float = 30.0
+) -> Iterator[ServerProcess]:
+    """`task-api serve` as a user starts it: its own process on a free loopback port, stopped by its PID."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    log_path = cwd / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, *args], env=env | {"TASK_API_PORT": str(port)}, cwd=cwd, stdout=log, stderr=log
+        )
+    server = ServerProcess(url, process, log_path)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start (exit code {process.poll()}):\n{server.log()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

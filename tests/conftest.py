@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -80,11 +81,11 @@ def free_port() -> int:
         return port
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, path: str = "/moto-api/") -> bool:
     # An explicit empty ProxyHandler: a proxy in the environment must not answer for the server.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(f"{url}/moto-api/", timeout=1):
+        with opener.open(f"{url}{path}", timeout=1):
             return True
     except urllib.error.HTTPError:
         return True  # any HTTP answer means the server is up
@@ -136,8 +137,37 @@ def moto_server_storage(moto_server_url: str, aws_credentials: None) -> Iterator
     storage.close()
 
 
-@pytest.fixture(params=["local", "moto", "moto_server"])
+LOCALSTACK_URL_VARIABLE = "TASK_API_TEST_LOCALSTACK_URL"
+
+
+@pytest.fixture(scope="session")
+def localstack_url() -> str:
+    """A real LocalStack (the S3 the spec and Compose use), started by .ci/run on a loopback port.
+
+    Locally, start one as .ci/run does and set TASK_API_TEST_LOCALSTACK_URL; without it these tests are
+    skipped here, and fail under CI, which always provides one.
+    """
+    url = os.environ.get(LOCALSTACK_URL_VARIABLE)
+    if not url:
+        reason = f"no LocalStack: set {LOCALSTACK_URL_VARIABLE} (.ci/run starts one)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the LocalStack tests must run in CI: {reason}")
+        pytest.skip(reason)
+    if not _answers(url, "/_localstack/health"):
+        pytest.fail(f"LocalStack at {url} does not answer")
+    return url
+
+
+@pytest.fixture
+def localstack_storage(localstack_url: str, aws_credentials: None) -> Iterator[S3Storage]:
+    storage = S3Storage(unique_bucket(), endpoint_url=localstack_url)
+    storage.ensure_ready()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture(params=["local", "moto", "moto_server", "localstack"])
 def storage(request: pytest.FixtureRequest) -> Storage:
-    """The same test against every backend: a local folder, moto in-process, and a moto server over HTTP."""
+    """The same test against every backend: a local folder, moto in-process, a moto server and LocalStack."""
     backend: Storage = request.getfixturevalue(f"{request.param}_storage")
     return backend

@@ -6,9 +6,8 @@ import sys
 from mcp_server.logs import configure_logging
 from mcp_server.server import build_mcp
 from shared.errors import StorageUnavailable
-from shared.services import Services
+from shared.runtime import open_services
 from shared.settings import settings_from_env
-from shared.storage import open_storage
 
 log = logging.getLogger("mcp_server")
 
@@ -18,15 +17,15 @@ def main() -> None:
     # Configured before the server is built, so the SDK's own logging setup leaves this one in place.
     configure_logging(stream=sys.stderr)
     settings = settings_from_env("task-api MCP server")
-    storage = open_storage(settings)
-    log.info("task-api MCP server on stdio; data in %s", storage.describe())
+    services = open_services(settings, serving="MCP on stdio")
+    storage = services.storage
     try:
         storage.ensure_ready()
     except StorageUnavailable as exc:
         # Start anyway: the client gets a clear error per call until the store is back, then it just works.
         log.warning("storage is not ready yet: %s", exc.message)
     try:
-        build_mcp(Services(storage)).run()
+        build_mcp(services).run()
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,6 +1,5 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -13,6 +12,7 @@ from mcp_server.errors import explain_validation
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
+from shared.runtime import package_version
 from shared.services import Clock, Services, utc_now
 
 SERVER_NAME = "task-api"
@@ -72,16 +72,9 @@ class TaskAPIServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
 
-def _version() -> str:
-    try:
-        return version("task-api")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
-
-
 def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
     """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
-    mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=_version())
+    mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=package_version())
     register_tools(mcp, services)
     register_resources(mcp, services)
     register_prompts(mcp, clock)

@@ -12,24 +12,34 @@ from pydantic import EmailStr, Field
 from mcp_server.errors import service_tool
 from shared.models import (
     DEFAULT_DURATION,
+    QUERY_MAX,
     CallCreate,
+    CallFilter,
     CallReschedule,
     CallStatus,
+    CallStatusFilter,
     Company,
     Description,
+    DueBefore,
     Duration,
     EntityId,
     Name,
     Notes,
     Page,
     ScheduledCall,
+    ScheduledFrom,
+    ScheduledTo,
     Task,
     TaskCreate,
+    TaskFilter,
     TaskStatus,
+    TaskStatusFilter,
     TaskUpdate,
     Title,
     User,
     UserCreate,
+    UserIdFilter,
+    UserQuery,
     UserType,
     UtcDatetime,
 )
@@ -38,7 +48,6 @@ from shared.services import Services
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 CURSOR_MAX = 512  # as on the REST list endpoints
-QUERY_MAX = 200
 
 # Arguments that recur across tools, described once.
 USER_ID = Field(description="The user's id, as returned by find_users, list_users or create_user.")
@@ -125,7 +134,7 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
         to get the rest. To look someone up by name, email or company, use find_users instead.
         """
         page = services.list_users(limit=limit, cursor=cursor)
-        return UserPage(items=page.items, next_cursor=page.next_cursor)
+        return UserPage.model_validate(page, from_attributes=True)
 
     @mcp.tool(title="Find users", annotations=READ_ONLY)
     @service_tool
@@ -148,8 +157,8 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
         Returns {items, next_cursor}; items is empty when nobody matches (then create_user if needed).
         Call this before create_user to avoid registering someone twice.
         """
-        page = services.list_users(query=query, limit=limit, cursor=cursor)
-        return UserPage(items=page.items, next_cursor=page.next_cursor)
+        page = services.list_users(UserQuery(query=query), limit=limit, cursor=cursor)
+        return UserPage.model_validate(page, from_attributes=True)
 
 
 def _register_call_tools(mcp: MCPServer, services: Services) -> None:
@@ -186,16 +195,10 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="List calls", annotations=READ_ONLY)
     @service_tool
     def list_calls(
-        user_id: Annotated[EntityId | None, Field(description="Only this user's calls.")] = None,
-        status: Annotated[CallStatus | None, Field(description="Only calls in this status.")] = None,
-        scheduled_from: Annotated[
-            UtcDatetime | None,
-            Field(description="Only calls starting at or after this ISO 8601 date-time (no offset = UTC)."),
-        ] = None,
-        scheduled_to: Annotated[
-            UtcDatetime | None,
-            Field(description="Only calls starting at or before this ISO 8601 date-time (no offset = UTC)."),
-        ] = None,
+        user_id: UserIdFilter = None,
+        status: CallStatusFilter = None,
+        scheduled_from: ScheduledFrom = None,
+        scheduled_to: ScheduledTo = None,
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
     ) -> CallPage:
@@ -205,15 +208,9 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
         and the same filters.
         """
-        page = services.list_calls(
-            user_id=user_id,
-            status=status,
-            scheduled_from=scheduled_from,
-            scheduled_to=scheduled_to,
-            limit=limit,
-            cursor=cursor,
-        )
-        return CallPage(items=page.items, next_cursor=page.next_cursor)
+        where = CallFilter(user_id=user_id, status=status, scheduled_from=scheduled_from, scheduled_to=scheduled_to)
+        page = services.list_calls(where, limit=limit, cursor=cursor)
+        return CallPage.model_validate(page, from_attributes=True)
 
     @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
     @service_tool
@@ -278,12 +275,9 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="List tasks", annotations=READ_ONLY)
     @service_tool
     def list_tasks(
-        user_id: Annotated[EntityId | None, Field(description="Only tasks for this user.")] = None,
-        status: Annotated[TaskStatus | None, Field(description="Only tasks in this status.")] = None,
-        due_before: Annotated[
-            UtcDatetime | None,
-            Field(description="Only tasks due strictly before this ISO 8601 date-time (no offset = UTC)."),
-        ] = None,
+        user_id: UserIdFilter = None,
+        status: TaskStatusFilter = None,
+        due_before: DueBefore = None,
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
     ) -> TaskPage:
@@ -293,8 +287,9 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
         and the same filters.
         """
-        page = services.list_tasks(user_id=user_id, status=status, due_before=due_before, limit=limit, cursor=cursor)
-        return TaskPage(items=page.items, next_cursor=page.next_cursor)
+        where = TaskFilter(user_id=user_id, status=status, due_before=due_before)
+        page = services.list_tasks(where, limit=limit, cursor=cursor)
+        return TaskPage.model_validate(page, from_attributes=True)
 
     @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
     @service_tool

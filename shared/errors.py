@@ -34,3 +34,21 @@ class Conflict(DomainError):
 
 class StorageUnavailable(DomainError):
     """The store could not be reached or answered with an error; nothing was changed by this call."""
+
+
+class StoredObjectInvalid(DomainError):
+    """A stored object does not hold a valid entity of its kind (bad JSON, missing fields, an id not its key).
+
+    Not transient: reading it again gives the same bytes. It is left as it is, never served and never
+    overwritten, until someone fixes or removes it.
+    """
+
+    def __init__(self, kind: str, entity_id: str, key: str, reason: str) -> None:
+        super().__init__(
+            f"Stored {kind.lower()} {entity_id} ({key}) is not a valid {kind.lower()}: {reason}. "
+            "It was left as it is; fix or remove that object."
+        )
+        self.kind = kind
+        self.entity_id = entity_id
+        self.key = key
+        self.reason = reason

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from shared.errors import InvalidInput
 
 
 def as_utc(value: datetime) -> datetime:
@@ -106,14 +109,18 @@ class TaskUpdate(_Input):
     due_date: UtcDatetime | None = None
 
 
-class _Entity(BaseModel):
+class Entity(BaseModel):
+    """What every stored entity has: its id (the key it is stored under) and its timestamps."""
+
     # Stored entities are read back from storage, which may hold objects written by an older version:
     # ignore fields we no longer know rather than refusing to show the record.
     # Fields are declared in the order of the spec's JSON examples: id first, timestamps last.
     model_config = ConfigDict(extra="ignore")
 
+    id: str
 
-class User(_Entity):
+
+class User(Entity):
     id: str
     name: str
     email: str
@@ -124,7 +131,7 @@ class User(_Entity):
     updated_at: UtcDatetime
 
 
-class ScheduledCall(_Entity):
+class ScheduledCall(Entity):
     id: str
     user_id: str
     title: str
@@ -136,7 +143,7 @@ class ScheduledCall(_Entity):
     updated_at: UtcDatetime
 
 
-class Task(_Entity):
+class Task(Entity):
     id: str
     title: str
     description: str | None = None
@@ -147,6 +154,96 @@ class Task(_Entity):
     updated_at: UtcDatetime
 
 
+# Filters: what a list can be narrowed by, with each field's limits and description written once. REST takes
+# them as query parameters (a query-parameter model), the MCP list tools as arguments of the same types.
+
+QUERY_MAX = 200
+
+SearchText = Annotated[
+    str | None,
+    Field(
+        max_length=QUERY_MAX,
+        description="Words to look for in name, email and company; case- and accent-insensitive, every word must "
+        'match ("maria garcia" finds "María García").',
+    ),
+]
+UserIdFilter = Annotated[EntityId | None, Field(description="Only those for this user (an id from find_users).")]
+CallStatusFilter = Annotated[CallStatus | None, Field(description="Only calls in this status.")]
+TaskStatusFilter = Annotated[TaskStatus | None, Field(description="Only tasks in this status.")]
+ScheduledFrom = Annotated[
+    UtcDatetime | None, Field(description="Only calls starting at or after this ISO 8601 date-time (no offset = UTC).")
+]
+ScheduledTo = Annotated[
+    UtcDatetime | None, Field(description="Only calls starting at or before this ISO 8601 date-time (no offset = UTC).")
+]
+DueBefore = Annotated[
+    UtcDatetime | None, Field(description="Only tasks due strictly before this ISO 8601 date-time (no offset = UTC).")
+]
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so "maria garcia" matches "María García"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class _Filter(BaseModel):
+    # populate_by_name: REST names some parameters differently (q, status_filter), MCP uses the field names.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, str_strip_whitespace=True)
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in self.__dict__.values())
+
+
+class UserQuery(_Filter):
+    """A search of users; blank or absent matches everyone."""
+
+    query: Annotated[SearchText, Field(alias="q")] = None
+
+    def is_empty(self) -> bool:
+        return not (self.query and self.query.strip())
+
+    def matches(self, user: User) -> bool:
+        words = fold(self.query or "").split()
+        haystack = fold(f"{user.name} {user.email} {user.company}")
+        return all(word in haystack for word in words)
+
+
+class CallFilter(_Filter):
+    user_id: UserIdFilter = None
+    status: Annotated[CallStatusFilter, Field(alias="status_filter")] = None
+    scheduled_from: ScheduledFrom = None
+    scheduled_to: ScheduledTo = None
+
+    @model_validator(mode="after")
+    def _window_is_not_empty(self) -> CallFilter:
+        # A domain error, not a ValueError: it passes through pydantic, so both doors report it on the field.
+        if self.scheduled_from and self.scheduled_to and self.scheduled_from > self.scheduled_to:
+            raise InvalidInput("scheduled_from", "scheduled_from must not be later than scheduled_to.")
+        return self
+
+    def matches(self, call: ScheduledCall) -> bool:
+        return (
+            (self.user_id is None or call.user_id == self.user_id)
+            and (self.status is None or call.status == self.status)
+            and (self.scheduled_from is None or call.scheduled_for >= self.scheduled_from)
+            and (self.scheduled_to is None or call.scheduled_for <= self.scheduled_to)
+        )
+
+
+class TaskFilter(_Filter):
+    user_id: UserIdFilter = None
+    status: Annotated[TaskStatusFilter, Field(alias="status_filter")] = None
+    due_before: DueBefore = None
+
+    def matches(self, task: Task) -> bool:
+        return (
+            (self.user_id is None or task.user_id == self.user_id)
+            and (self.status is None or task.status == self.status)
+            and (self.due_before is None or (task.due_date is not None and task.due_date < self.due_before))
+        )
+
+
 T = TypeVar("T")
 
 
@@ -155,6 +252,8 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+    # Ids of stored objects left out because they do not hold a valid entity; each adapter says so its own way.
+    skipped: list[str] = Field(default_factory=list, exclude=True)
 
 
 class UserOverview(BaseModel):

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # comma-separated, e.g. "task-api:*,demo.local:8000". Needed when clients reach the server by another name.
     allowed_hosts: str = Field(default="", validation_alias="TASK_API_ALLOWED_HOSTS")
 
+    # Decoded entities kept in memory per collection (users, calls, tasks), checked against every listing.
+    cache_entries: int = Field(default=25_000, ge=0, validation_alias="TASK_API_CACHE_ENTRIES")
+
     # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 

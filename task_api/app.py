@@ -13,9 +13,9 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
 from shared.errors import StorageUnavailable
+from shared.runtime import open_services
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import open_storage
 from task_api import __version__
 from task_api.board import board_router, mount_board_assets
 from task_api.board.feed import BoardFeed
@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """Build one app. Nothing is contacted here; the store is made ready when the app starts."""
     settings = settings or Settings()
     if services is None:
-        services = Services(open_storage(settings))
+        serving = f"REST and MCP on http://{settings.host}:{settings.port}"
+        services = open_services(settings, serving=serving)
     storage = services.storage
 
     mcp = build_mcp(services)
@@ -62,7 +63,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("Task API %s: data in %s", __version__, storage.describe())
         try:
             await anyio.to_thread.run_sync(storage.ensure_ready)
         except StorageUnavailable as exc:

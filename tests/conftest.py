@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +15,13 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_types import TYPE_RESPONSE
 
 from shared.storage import LocalStorage, S3Storage, Storage
+from shared.storage.local import SETTLE_SECONDS
+from tests.moto_server import MotoServerError, answers, free_port, moto_server
+from tests.tcp_proxy import TcpProxy
 
 BUCKET = "mcp-pycon-demo-bucket"
-MOTO_SERVER_START_TIMEOUT = 20.0
-MOTO_SERVER_STOP_TIMEOUT = 5.0
+
+__all__ = ["free_port"]  # re-exported: suites import it from here
 
 
 @pytest.fixture
@@ -74,53 +71,30 @@ def moto_storage(aws_credentials: None, serialized_moto: None) -> Iterator[S3Sto
         storage.close()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _answers(url: str, path: str = "/moto-api/") -> bool:
-    # An explicit empty ProxyHandler: a proxy in the environment must not answer for the server.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}{path}", timeout=1):
-            return True
-    except urllib.error.HTTPError:
-        return True  # any HTTP answer means the server is up
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def moto_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto server in its own process on a free loopback port: S3 over real HTTP, as LocalStack would be."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: moto logs every request, and a pipe nobody drains would fill and stall the server.
+    """One moto server process for the whole session; tests keep apart by using a bucket each."""
     log_path = tmp_path_factory.mktemp("moto-server") / "moto-server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + MOTO_SERVER_START_TIMEOUT
-        while not _answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = log_path.read_text(errors="replace")[-4000:]
-                pytest.fail(f"moto server on {url} did not start (exit code {process.poll()}):\n{output}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=MOTO_SERVER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with moto_server(log_path) as url:
+            yield url
+    except MotoServerError as exc:
+        pytest.fail(str(exc))
+
+
+def settle(storage: Storage) -> None:
+    """Make the store look as it will a few seconds after the last write.
+
+    The local store lists a file changed within the last seconds with a version that matches nothing (its
+    identity could still repeat), so a test of what a later listing reports ages every file, each from its own
+    mtime. S3's versions are content digests: nothing to wait for.
+    """
+    if not isinstance(storage, LocalStorage):
+        return
+    age_ns = int((SETTLE_SECONDS + 1) * 1e9)
+    for path in storage.root.glob("*/*.json"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns - age_ns, stat.st_mtime_ns - age_ns))
 
 
 def unique_bucket() -> str:
@@ -135,6 +109,18 @@ def moto_server_storage(moto_server_url: str, aws_credentials: None) -> Iterator
     storage.ensure_ready()
     yield storage
     storage.close()
+
+
+@pytest.fixture
+def proxied_s3(moto_server_url: str, aws_credentials: None) -> Iterator[tuple[S3Storage, TcpProxy]]:
+    """S3 on the moto server reached through a TcpProxy, which notes every request that reaches S3."""
+    host, port = moto_server_url.removeprefix("http://").split(":")
+    with TcpProxy(host, int(port)) as proxy:
+        storage = S3Storage(unique_bucket(), endpoint_url=proxy.url)
+        storage.ensure_ready()
+        proxy.reset_requests()
+        yield storage, proxy
+        storage.close()
 
 
 LOCALSTACK_URL_VARIABLE = "TASK_API_TEST_LOCALSTACK_URL"
@@ -153,7 +139,7 @@ def localstack_url() -> str:
         if os.environ.get("CI"):
             pytest.fail(f"the LocalStack tests must run in CI: {reason}")
         pytest.skip(reason)
-    if not _answers(url, "/_localstack/health"):
+    if not answers(url):
         pytest.fail(f"LocalStack at {url} does not answer")
     return url
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from shared.models import ID_PATTERN
 
 COLLECTIONS = ("users", "calls", "tasks")
+SUFFIX = ".json"
+# S3's most keys per ListObjectsV2 call; also the chunk the local store lists in, so both count alike.
+LIST_PAGE_MAX = 1000
 _ID_RE = re.compile(ID_PATTERN)
 
 
@@ -22,10 +26,21 @@ class VersionMismatch(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StoredObject:
-    """The bytes of one object and the version (S3 ETag, or a file identity) they were read at."""
+    """The bytes of one object and the version they were read at.
+
+    `version` is what a conditional `replace` takes (S3 ETag; local store: a content digest). `listed_version`
+    is what `list_refs` reports for these same bytes (S3: the same ETag; local: the file's identity), so a
+    cache can tell from a listing alone whether what it holds is still current. It is not part of equality:
+    two reads of the same bytes at the same version are the same object.
+    """
 
     body: bytes
     version: str
+    listed_version: str = field(default="", compare=False)
+
+    @property
+    def version_in_listing(self) -> str:
+        return self.listed_version or self.version
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,19 @@ class ObjectRef:
 
 def is_valid_id(object_id: str) -> bool:
     return _ID_RE.fullmatch(object_id) is not None
+
+
+def key_name(object_id: str) -> str:
+    """The object's name within its collection. Listings are in the order of these names (S3's key order)."""
+    return f"{object_id}{SUFFIX}"
+
+
+def id_of(name: str) -> str | None:
+    """The id an object name stands for, or None for a name that is not an entity's (a stray file, a folder)."""
+    if not name.endswith(SUFFIX):
+        return None
+    object_id = name[: -len(SUFFIX)]
+    return object_id if is_valid_id(object_id) else None
 
 
 def check_key(collection: str, object_id: str) -> None:
@@ -76,8 +104,18 @@ class Storage(ABC):
         """Overwrite the object only if it is still at `if_version`; else raise VersionMismatch."""
 
     @abstractmethod
-    def list_refs(self, collection: str) -> list[ObjectRef]:
-        """Every object of the collection, id and version, without reading the bodies."""
+    def list_refs(
+        self, collection: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> list[ObjectRef]:
+        """The collection's objects in key order, id and version, without reading the bodies.
+
+        Only those whose key comes after the key of `start_after` (an id, which need not exist), and at most
+        `limit` of them (S3's StartAfter and MaxKeys): a page of a list costs the listing of that page only.
+        """
+
+    def get_many(self, collection: str, object_ids: Iterable[str]) -> dict[str, StoredObject | None]:
+        """Several objects at once (None for one that is gone). Backends with latency read them concurrently."""
+        return {object_id: self.get(collection, object_id) for object_id in object_ids}
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to release
         """Release connections or handles."""

@@ -4,34 +4,42 @@ Safe for several processes sharing the folder (the REST server and a stdio MCP s
 finished temp file into place, which fails if the name exists; a replace compares versions and renames
 under an exclusive `flock`. Readers never see a half-written file.
 
-A version is a digest of the content, as S3's ETag is. File identity (inode, mtime, size) would be cheaper
-to list, but inodes are reused at once and mtimes are coarse on some filesystems, so two writes could share
-one and a stale write slip through. With content digests, equal versions mean equal bytes: nothing to lose.
+The version a conditional write checks is a digest of the content, as S3's ETag is: equal versions mean
+equal bytes, so a stale write can never slip through. Listings report the file's identity instead (inode,
+size, mtime in ns), which costs a stat rather than a read. Identity alone can repeat (inodes are reused at
+once, and mtimes are coarse on some file systems), so a file changed within the last `SETTLE_SECONDS` is
+listed with a version that matches nothing: a cache then re-reads it rather than trust its identity.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from shared.errors import StorageUnavailable
 from shared.storage.base import (
     COLLECTIONS,
+    SUFFIX,
     AlreadyExists,
     ObjectRef,
     Storage,
     StoredObject,
     VersionMismatch,
     check_key,
-    is_valid_id,
+    id_of,
+    key_name,
 )
 
-_SUFFIX = ".json"
+# Longer than the coarsest mtime granularity of common file systems (FAT: 2 s); see the module docstring.
+SETTLE_SECONDS = 3.0
 
 
 def _version(body: bytes) -> str:
@@ -41,6 +49,13 @@ def _version(body: bytes) -> str:
 class LocalStorage(Storage):
     def __init__(self, data_dir: Path, bucket: str) -> None:
         self.root = Path(data_dir) / bucket
+        self._unsettled = itertools.count()
+
+    def _identity(self, stat: os.stat_result) -> str:
+        identity = f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+        if time.time_ns() - stat.st_mtime_ns < SETTLE_SECONDS * 1e9:
+            return f"unsettled-{identity}-{next(self._unsettled)}"  # unique: never equal to a cached version
+        return identity
 
     def describe(self) -> str:
         return f"local folder {self.root.resolve()}"
@@ -54,12 +69,20 @@ class LocalStorage(Storage):
 
     def _path(self, collection: str, object_id: str) -> Path:
         check_key(collection, object_id)
-        return self.root / collection / f"{object_id}{_SUFFIX}"
+        return self.root / collection / key_name(object_id)
 
     def get(self, collection: str, object_id: str) -> StoredObject | None:
         path = self._path(collection, object_id)
-        body = self._read_bytes(path)
-        return None if body is None else StoredObject(body=body, version=_version(body))
+        try:
+            with path.open("rb") as fh:
+                # The identity of the very file read: a replace renames a new file into place, never rewrites.
+                identity = self._identity(os.fstat(fh.fileno()))
+                body = fh.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageUnavailable(f"Cannot read {path}: {exc.strerror}") from exc
+        return StoredObject(body=body, version=_version(body), listed_version=identity)
 
     @staticmethod
     def _read_bytes(path: Path) -> bytes | None:
@@ -72,7 +95,7 @@ class LocalStorage(Storage):
 
     def _write_temp(self, directory: Path, body: bytes) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=_SUFFIX)
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=SUFFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body)
@@ -126,26 +149,35 @@ class LocalStorage(Storage):
         except OSError as exc:
             raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
 
-    def list_refs(self, collection: str) -> list[ObjectRef]:
+    def list_refs(
+        self, collection: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> list[ObjectRef]:
         if collection not in COLLECTIONS:
             raise ValueError(f"unknown collection {collection!r}")
         directory = self.root / collection
-        refs: list[ObjectRef] = []
         try:
-            entries = list(os.scandir(directory))
+            entries = {entry.name: entry for entry in os.scandir(directory)}
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") or not name.endswith(_SUFFIX):
+        # Names in S3's key order (code points, as S3 orders UTF-8 bytes), so both stores page alike.
+        names = sorted(name for name in entries if not name.startswith(".") and id_of(name) is not None)
+        first = 0 if start_after is None else bisect.bisect_right(names, key_name(start_after))
+        refs: list[ObjectRef] = []
+        for name in names[first:]:
+            if limit is not None and len(refs) >= limit:
+                break
+            entry = entries[name]
+            try:
+                if not entry.is_file():  # a folder someone made is not an entity
+                    continue
+                stat = entry.stat()
+            except FileNotFoundError:  # removed since the scan
                 continue
-            object_id = name[: -len(_SUFFIX)]
-            # A stray file or a folder someone made is not an entity.
-            if not is_valid_id(object_id) or not entry.is_file():
-                continue
-            body = self._read_bytes(Path(entry.path))
-            if body is not None:  # None: removed since the scan
-                refs.append(ObjectRef(key_id=object_id, version=_version(body)))
+            except OSError as exc:
+                raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+            object_id = id_of(name)
+            assert object_id is not None
+            refs.append(ObjectRef(key_id=object_id, version=self._identity(stat)))
         return refs

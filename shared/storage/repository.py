@@ -1,21 +1,25 @@
-"""Typed access to one collection: entities in, entities out, and updates that never lose a write."""
+"""Typed access to one collection: entities in, entities out, lists that read only what changed, and updates
+that never lose a write."""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from shared.errors import Conflict, NotFound, StorageUnavailable
-from shared.storage.base import AlreadyExists, Storage, VersionMismatch, is_valid_id
+from shared.errors import Conflict, NotFound, StoredObjectInvalid
+from shared.models import Entity
+from shared.storage.base import LIST_PAGE_MAX, AlreadyExists, ObjectRef, Storage, VersionMismatch, is_valid_id, key_name
+from shared.storage.cache import Unreadable, VersionedCache
 
 log = logging.getLogger(__name__)
 
-E = TypeVar("E", bound=BaseModel)
+E = TypeVar("E", bound=Entity)
 
 # A conditional write that loses a race re-reads and tries again; past this many losses the caller is told.
 MAX_WRITE_ATTEMPTS = 10
@@ -23,30 +27,75 @@ MAX_WRITE_ATTEMPTS = 10
 _BACKOFF_BASE_SECONDS = 0.002
 _BACKOFF_CAP_SECONDS = 0.25
 
+# Entities kept decoded per collection. A Task takes about 2 KB in memory, so 25,000 of each is some 150 MB at
+# the very most; a collection larger than this still lists correctly, re-reading what was evicted.
+DEFAULT_CACHE_ENTRIES = 25_000
+# A filtered page resolves this many listed objects at a time, and stops as soon as the page is full.
+_SCAN_BATCH = 256
+
+
+@dataclass
+class Listing(Generic[E]):
+    """Entities in key order, and the ids of objects left out because they do not hold a valid entity."""
+
+    items: list[E]
+    skipped: list[str] = field(default_factory=list)
+    # Where the next page starts (the id to list after), or None when nothing follows.
+    next_after: str | None = None
+
 
 class Repository(Generic[E]):
-    def __init__(self, storage: Storage, collection: str, model: type[E], kind: str) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        collection: str,
+        model: type[E],
+        kind: str,
+        *,
+        cache_entries: int = DEFAULT_CACHE_ENTRIES,
+    ) -> None:
         self.storage = storage
         self.collection = collection
         self.model = model
         self.kind = kind  # "User", "Call", "Task": the word used in error messages
+        self._cache: VersionedCache[E] = VersionedCache(cache_entries)
 
-    def _decode(self, object_id: str, body: bytes) -> E:
+    # Reading one object
+
+    def _decode(self, object_id: str, body: bytes) -> E | Unreadable:
         try:
-            return self.model.model_validate_json(body)
+            entity = self.model.model_validate_json(body)
         except ValidationError as exc:
-            log.error("unreadable %s object %s: %s", self.collection, object_id, exc)
-            raise StorageUnavailable(
-                f"Stored {self.kind.lower()} {object_id} is unreadable; it was left as it is."
-            ) from exc
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
+            reason = f"it does not parse ({problems})"
+        else:
+            if entity.id == object_id:
+                return entity
+            reason = f"its id is {entity.id!r}, not the id of its key"
+        # Logged here, once per version of the object: the cache keeps the verdict, so lists do not repeat it.
+        key = f"{self.collection}/{key_name(object_id)}"
+        log.error("%s is not a valid %s and is left out: %s", key, self.kind.lower(), reason)
+        return Unreadable(reason)
+
+    def _invalid(self, object_id: str, unreadable: Unreadable) -> StoredObjectInvalid:
+        key = f"{self.collection}/{key_name(object_id)}"
+        return StoredObjectInvalid(self.kind, object_id, key, unreadable.reason)
 
     def _read(self, object_id: str) -> tuple[E, str] | None:
+        """The entity and the version to write it back at; None when there is no such object."""
         if not is_valid_id(object_id):  # cannot name a stored object, so it is not one
             return None
         stored = self.storage.get(self.collection, object_id)
         if stored is None:
+            self._cache.discard(object_id)
             return None
-        return self._decode(object_id, stored.body), stored.version
+        decoded = self._cache.get(object_id, stored.version_in_listing)
+        if decoded is None:
+            decoded = self._decode(object_id, stored.body)
+            self._cache.put(object_id, stored.version_in_listing, decoded)
+        if isinstance(decoded, Unreadable):
+            raise self._invalid(object_id, decoded)
+        return decoded, stored.version
 
     def get(self, object_id: str) -> E:
         found = self._read(object_id)
@@ -55,7 +104,15 @@ class Repository(Generic[E]):
         return found[0]
 
     def exists(self, object_id: str) -> bool:
-        return self._read(object_id) is not None
+        """Whether the object exists. Nothing deletes entities, so one seen before (and still cached) costs no read."""
+        if self._cache.holds(object_id):
+            return True
+        try:
+            return self._read(object_id) is not None
+        except StoredObjectInvalid:
+            return True  # it exists, broken: a reference to it is still a reference to something there
+
+    # Writing
 
     def add(self, object_id: str, entity: E) -> None:
         try:
@@ -68,6 +125,7 @@ class Repository(Generic[E]):
 
         `change` returns the new entity, or None when there is nothing to change (no write is made).
         It may raise a domain error to refuse the change; it may be called more than once.
+        An object that does not hold a valid entity raises StoredObjectInvalid and is never overwritten.
         """
         for attempt in range(MAX_WRITE_ATTEMPTS):
             if attempt:
@@ -86,16 +144,76 @@ class Repository(Generic[E]):
             return changed
         raise Conflict(f"{self.kind} {object_id} is being changed by others right now; try again.")
 
-    def all(self) -> list[E]:
-        """Every entity of the collection. Objects that vanish mid-listing are skipped, as are unreadable ones
-        (logged), so one bad object cannot take a whole list down."""
+    # Lists
+
+    def _resolve(self, refs: Sequence[ObjectRef], listing: Listing[E]) -> list[E]:
+        """The entities the refs name, in their order: from the cache when the version matches, else read
+        (concurrently, by the backend). Objects gone since the listing are dropped; invalid ones are noted."""
+        decoded: dict[str, E | Unreadable] = {}
+        missing: list[str] = []
+        for ref in refs:
+            cached = self._cache.get(ref.key_id, ref.version)
+            if cached is None:
+                missing.append(ref.key_id)
+            else:
+                decoded[ref.key_id] = cached
+        if missing:
+            for object_id, stored in self.storage.get_many(self.collection, missing).items():
+                if stored is None:  # removed since it was listed
+                    self._cache.discard(object_id)
+                    continue
+                value = self._cache.get(object_id, stored.version_in_listing)
+                if value is None:
+                    value = self._decode(object_id, stored.body)
+                    self._cache.put(object_id, stored.version_in_listing, value)
+                decoded[object_id] = value
         entities: list[E] = []
-        for ref in self.storage.list_refs(self.collection):
-            stored = self.storage.get(self.collection, ref.key_id)
-            if stored is None:
-                continue
-            try:
-                entities.append(self._decode(ref.key_id, stored.body))
-            except StorageUnavailable:
-                continue
+        for ref in refs:
+            value = decoded.get(ref.key_id)
+            if isinstance(value, Unreadable):
+                listing.skipped.append(ref.key_id)
+            elif value is not None:
+                entities.append(value)
         return entities
+
+    def _batches(self, after: str | None) -> Iterator[list[ObjectRef]]:
+        """The refs after `after`, listed a LIST page at a time and handed out in batches of _SCAN_BATCH."""
+        while True:
+            refs = self.storage.list_refs(self.collection, start_after=after, limit=LIST_PAGE_MAX)
+            for start in range(0, len(refs), _SCAN_BATCH):
+                yield refs[start : start + _SCAN_BATCH]
+            if len(refs) < LIST_PAGE_MAX:
+                return
+            after = refs[-1].key_id
+
+    def all(self, match: Callable[[E], bool] | None = None, *, after: str | None = None) -> Listing[E]:
+        """Every entity of the collection (that `match` accepts; after `after`), in key order: oldest first for
+        our ids. Misses are read all at once, so a cold list waits for the slowest read, not for their sum."""
+        listing: Listing[E] = Listing(items=[])
+        entities = self._resolve(self.storage.list_refs(self.collection, start_after=after), listing)
+        listing.items = entities if match is None else [e for e in entities if match(e)]
+        return listing
+
+    def page(self, *, after: str | None, limit: int, match: Callable[[E], bool] | None = None) -> Listing[E]:
+        """Up to `limit` entities (that `match` accepts) whose keys follow `after`'s, and where the next page starts.
+
+        Unfiltered, it lists `limit + 1` keys and reads only the `limit` it returns (fewer when cached); the key
+        beyond tells whether more follow. Filtered, it reads on in batches until `limit + 1` match or the
+        collection ends.
+        """
+        listing: Listing[E] = Listing(items=[])
+        if match is None:
+            refs = self.storage.list_refs(self.collection, start_after=after, limit=limit + 1)
+            listing.items = self._resolve(refs[:limit], listing)
+            if len(refs) > limit:
+                listing.next_after = refs[limit - 1].key_id
+            return listing
+        for batch in self._batches(after):
+            for entity in self._resolve(batch, listing):
+                if not match(entity):
+                    continue
+                if len(listing.items) == limit:  # one more than the page holds: there is a next page
+                    listing.next_after = listing.items[-1].id
+                    return listing
+                listing.items.append(entity)
+        return listing

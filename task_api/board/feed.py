@@ -1,10 +1,12 @@
-"""What the live board shows, built once per change of the store and shared by every viewer.
+"""What the live board shows, built at most every `min_interval` seconds and shared by every viewer.
 
-Viewers poll `/board/state` with `If-None-Match`. The answer costs the server one listing of the store (ids
-and versions, no bodies) at most every `min_interval` seconds, whatever the number of viewers: concurrent
-polls wait for the one check in flight and share its result. Bodies are read only when that listing
-differs from the last one, so an unchanged store answers every viewer with a 304 and no reads at all.
-The listing sees changes made by any process sharing the store (the stdio MCP server, another replica).
+Viewers poll `/board/state` with `If-None-Match`. Whatever the number of viewers, the server looks at the
+store at most once per `min_interval`: concurrent polls wait for the one look in flight and share its
+result. A look is a listing of the store plus reads of only the objects whose version changed (the services'
+entity cache holds the rest), so it sees changes made by any process sharing the store (the stdio MCP server,
+another replica). The ETag is a digest of the document itself: an unchanged board answers 304 with no body,
+whatever the store's versions look like (the local store lists a just-written file with a fresh version on
+every listing for a few seconds).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pydantic import BaseModel
 
 from shared.models import CallStatus, TaskStatus, UserType
 from shared.services import Clock, Services, utc_now
-from shared.storage.base import COLLECTIONS
 
 DEFAULT_MIN_INTERVAL = 0.5  # seconds between two looks at the store; viewers poll every second
 
@@ -55,8 +56,6 @@ class BoardTask(BaseModel):
 class BoardState(BaseModel):
     """Everything the board draws: every user and task, and the calls from the start of this week on."""
 
-    version: str
-    generated_at: datetime
     calls_from: datetime
     users: list[BoardUser]
     calls: list[BoardCall]
@@ -90,36 +89,24 @@ class BoardFeed:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._key: str | None = None
         self._checked_at = float("-inf")
-        # Counters for the cost measurement in bench/board_viewers.py, and for tests.
+        # Looks at the store, and new versions of the board: for the cost measurement in bench/ and tests.
         self.listings = 0
         self.builds = 0
 
-    def _store_fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        storage = self._services.storage
-        for collection in COLLECTIONS:
-            for ref in sorted(storage.list_refs(collection), key=lambda r: r.key_id):
-                digest.update(f"{collection}/{ref.key_id}@{ref.version}\n".encode())
-        self.listings += 1
-        return digest.hexdigest()
-
-    def _build(self, version: str, calls_from: datetime) -> bytes:
+    def _document(self, calls_from: datetime) -> bytes:
         services = self._services
         users = services.list_users().items
         calls = [c for c in services.list_calls().items if c.scheduled_for >= calls_from]
         calls.sort(key=lambda c: (c.scheduled_for, c.id))
         tasks = services.list_tasks().items
+        self.listings += 1
         state = BoardState(
-            version=version,
-            generated_at=self._clock(),
             calls_from=calls_from,
             users=[BoardUser.model_validate(u, from_attributes=True) for u in users],
             calls=[BoardCall.model_validate(c, from_attributes=True) for c in calls],
             tasks=[BoardTask.model_validate(t, from_attributes=True) for t in tasks],
         )
-        self.builds += 1
         return state.model_dump_json().encode()
 
     def current(self) -> Snapshot:
@@ -127,12 +114,11 @@ class BoardFeed:
         with self._lock:
             if self._snapshot is not None and self._monotonic() - self._checked_at < self._min_interval:
                 return self._snapshot
-            calls_from = week_start(self._clock())
-            key = f"{calls_from.date().isoformat()}:{self._store_fingerprint()}"
-            if self._snapshot is None or key != self._key:
-                version = hashlib.sha256(key.encode()).hexdigest()[:20]
-                self._snapshot = Snapshot(etag=f'"{version}"', body=self._build(version, calls_from))
-                self._key = key
+            body = self._document(week_start(self._clock()))
+            etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+            if self._snapshot is None or etag != self._snapshot.etag:
+                self._snapshot = Snapshot(etag=etag, body=body)
+                self.builds += 1
             self._checked_at = self._monotonic()
             return self._snapshot
 

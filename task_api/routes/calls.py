@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shared.models import CallCreate, CallReschedule, CallStatus, ScheduledCall, UtcDatetime
+from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
 
@@ -22,26 +22,11 @@ def schedule_call(payload: CallCreate, services: ServicesDep) -> ScheduledCall:
 def list_calls(
     services: ServicesDep,
     response: Response,
-    user_id: Annotated[str | None, Query(max_length=128, description="Only this user's calls.")] = None,
-    status_filter: Annotated[CallStatus | None, Query(description="Only calls in this status.")] = None,
-    scheduled_from: Annotated[
-        UtcDatetime | None, Query(description="Only calls at or after this time (ISO 8601; naive = UTC).")
-    ] = None,
-    scheduled_to: Annotated[
-        UtcDatetime | None, Query(description="Only calls at or before this time (ISO 8601; naive = UTC).")
-    ] = None,
+    where: Annotated[CallFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> list[ScheduledCall]:
-    page = services.list_calls(
-        user_id=user_id,
-        status=status_filter,
-        scheduled_from=scheduled_from,
-        scheduled_to=scheduled_to,
-        limit=limit,
-        cursor=cursor,
-    )
-    return with_next_cursor(response, page)
+    return with_next_cursor(response, services.list_calls(where, limit=limit, cursor=cursor))
 
 
 @router.get("/{call_id}", summary="Get call by ID")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shared.models import Task, TaskCreate, TaskStatus, TaskUpdate, UtcDatetime
+from shared.models import Task, TaskCreate, TaskFilter, TaskStatus, TaskUpdate
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
 
@@ -22,17 +22,11 @@ def create_task(payload: TaskCreate, services: ServicesDep) -> Task:
 def list_tasks(
     services: ServicesDep,
     response: Response,
-    user_id: Annotated[str | None, Query(max_length=128, description="Only tasks for this user.")] = None,
-    status_filter: Annotated[TaskStatus | None, Query(description="Only tasks in this status.")] = None,
-    due_before: Annotated[
-        UtcDatetime | None,
-        Query(description="Only tasks due strictly before this time (ISO 8601; naive = UTC)."),
-    ] = None,
+    where: Annotated[TaskFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> list[Task]:
-    page = services.list_tasks(user_id=user_id, status=status_filter, due_before=due_before, limit=limit, cursor=cursor)
-    return with_next_cursor(response, page)
+    return with_next_cursor(response, services.list_tasks(where, limit=limit, cursor=cursor))
 
 
 @router.get("/{task_id}", summary="Get task by ID")

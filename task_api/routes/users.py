@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shared.models import User, UserCreate
+from shared.models import User, UserCreate, UserQuery
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
 
@@ -22,17 +22,11 @@ def create_user(payload: UserCreate, services: ServicesDep) -> User:
 def list_users(
     services: ServicesDep,
     response: Response,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Search name, email and company; case- and accent-insensitive, every word must match.",
-        ),
-    ] = None,
+    search: Annotated[UserQuery, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> list[User]:
-    return with_next_cursor(response, services.list_users(query=q, limit=limit, cursor=cursor))
+    return with_next_cursor(response, services.list_users(search, limit=limit, cursor=cursor))
 
 
 @router.get("/{user_id}", summary="Get user by ID")

@@ -91,7 +91,7 @@ def test_many_viewers_at_once_cost_one_look_at_the_store(tmp_path: Path) -> None
     assert feed.builds == 1
 
 
-def test_an_unchanged_store_is_listed_again_but_never_rebuilt(tmp_path: Path) -> None:
+def test_an_unchanged_store_is_looked_at_again_but_keeps_its_etag(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path, BUCKET)
     storage.ensure_ready()
     feed = BoardFeed(Services(storage), min_interval=0)

@@ -50,7 +50,9 @@ def test_the_server_starts_from_the_environment_logs_its_store_and_serves(tmp_pa
         process.terminate()
         process.wait(timeout=10)
     log_text = log_path.read_text()
-    assert f"local folder {tmp_path / 'data' / 'mcp-pycon-demo-bucket'}" in log_text
+    # The start line of the one start-up path, as the stdio MCP server logs it too (tests/mcp/test_stdio.py).
+    serving = f"serving REST and MCP on http://127.0.0.1:{port}"
+    assert f"{serving}; data in local folder {tmp_path / 'data' / 'mcp-pycon-demo-bucket'}" in log_text
     assert "Traceback" not in log_text
 
 

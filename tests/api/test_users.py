@@ -35,7 +35,7 @@ def test_create_user_returns_201_and_the_spec_body(client: httpx.Client) -> None
         "updated_at",
     ]
     assert {k: body[k] for k in SPEC_USER} == SPEC_USER
-    assert uuid.UUID(body["id"]).version == 4
+    assert uuid.UUID(body["id"]).version == 7  # time-ordered: key order is creation order
     created = datetime.fromisoformat(body["created_at"])
     assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
     assert body["created_at"] == body["updated_at"]

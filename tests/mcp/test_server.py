@@ -208,9 +208,11 @@ class ThreadRecordingStorage(LocalStorage):
         self.threads.add(threading.get_ident())
         return super().replace(collection, object_id, body, if_version)
 
-    def list_refs(self, collection: str) -> list[ObjectRef]:
+    def list_refs(
+        self, collection: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> list[ObjectRef]:
         self.threads.add(threading.get_ident())
-        return super().list_refs(collection)
+        return super().list_refs(collection, start_after=start_after, limit=limit)
 
 
 async def test_no_tool_or_resource_touches_storage_on_the_event_loop(tmp_path: Path) -> None:

@@ -62,7 +62,8 @@ def test_stdio_server_logs_its_store_to_stderr_and_keeps_stdout_for_the_protocol
 
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout == ""
-    assert f"local folder {(tmp_path / BUCKET).resolve()}" in finished.stderr
+    # The start line of the one start-up path, as the REST server logs it too (tests/api/test_entrypoint.py).
+    assert f"serving MCP on stdio; data in local folder {(tmp_path / BUCKET).resolve()}" in finished.stderr
     assert (tmp_path / BUCKET / "users").is_dir()
 
 

@@ -8,13 +8,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pydantic import BaseModel
+from pydantic import Field
 
-from shared.errors import Conflict, NotFound, StorageUnavailable
-from shared.models import User
+from shared.errors import Conflict, NotFound, StoredObjectInvalid
+from shared.models import Entity, User
 from shared.storage import AlreadyExists, Storage, StoredObject, VersionMismatch
 from shared.storage.base import COLLECTIONS
 from shared.storage.repository import Repository
+from tests.conftest import settle
+from tests.storage.entities import make_user
 
 # Not JSON on purpose in places: the storage layer moves bytes and must not reinterpret them.
 BODY = '{"name": "María García"}'.encode()
@@ -81,17 +83,64 @@ def test_replace_of_a_missing_object_raises_version_mismatch_and_creates_nothing
     assert storage.get("users", "u1") is None
 
 
-def test_list_refs_lists_exactly_the_created_ids_with_the_versions_get_returns(storage: Storage) -> None:
+def test_list_refs_lists_exactly_the_created_ids_with_the_versions_reads_report(storage: Storage) -> None:
     for object_id in ("a", "b", "c"):
         storage.create("users", object_id, BODY)
     storage.replace("users", "b", OTHER_BODY, storage.get("users", "b").version)  # type: ignore[union-attr]
+    settle(storage)
 
     refs = storage.list_refs("users")
 
-    assert sorted(ref.key_id for ref in refs) == ["a", "b", "c"]
+    assert [ref.key_id for ref in refs] == ["a", "b", "c"]
     for ref in refs:
         stored = storage.get("users", ref.key_id)
-        assert stored is not None and ref.version == stored.version
+        assert stored is not None and ref.version == stored.version_in_listing
+
+
+def test_a_changed_object_never_lists_with_the_version_a_read_reported_before(storage: Storage) -> None:
+    # Different bodies of one size, replaced back to back: file identity (inode, size, mtime) could repeat here.
+    bodies = [f'{{"name": "Marta Garcia {n:02d}"}}'.encode() for n in range(12)]
+    version = storage.create("users", "u1", bodies[0])
+    seen: set[str] = set()
+    for body in bodies[1:]:
+        stored = storage.get("users", "u1")
+        assert stored is not None
+        seen.add(stored.version_in_listing)
+        version = storage.replace("users", "u1", body, version)
+        [ref] = storage.list_refs("users")
+        assert ref.version not in seen
+    settle(storage)
+    [ref] = storage.list_refs("users")
+    assert ref.version not in seen
+
+
+def test_list_refs_is_in_key_order_and_pages_with_start_after_and_limit(storage: Storage) -> None:
+    # "a-b.json" sorts before "a.json" ("-" is before "."): the order is the keys', not the ids'.
+    ids = ["b", "a", "a-b", "a_b", "A", "0", "zz", "a0"]
+    for object_id in ids:
+        storage.create("tasks", object_id, BODY)
+    key_order = sorted(ids, key=lambda object_id: f"{object_id}.json")
+
+    assert [ref.key_id for ref in storage.list_refs("tasks")] == key_order
+    assert [ref.key_id for ref in storage.list_refs("tasks", limit=3)] == key_order[:3]
+    assert [ref.key_id for ref in storage.list_refs("tasks", start_after="a-b")] == key_order[3:]
+    assert [ref.key_id for ref in storage.list_refs("tasks", start_after="a-b", limit=2)] == key_order[3:5]
+    # The id to start after need not exist.
+    assert [ref.key_id for ref in storage.list_refs("tasks", start_after="a1")] == ["a_b", "b", "zz"]
+    assert storage.list_refs("tasks", start_after="zz") == []
+
+
+def test_get_many_returns_every_object_asked_for_and_none_for_a_missing_one(storage: Storage) -> None:
+    versions = {object_id: storage.create("users", object_id, BODY) for object_id in ("a", "b", "c")}
+
+    found = storage.get_many("users", ["c", "missing", "a", "b"])
+
+    assert found == {
+        "a": StoredObject(body=BODY, version=versions["a"]),
+        "b": StoredObject(body=BODY, version=versions["b"]),
+        "c": StoredObject(body=BODY, version=versions["c"]),
+        "missing": None,
+    }
 
 
 @pytest.mark.parametrize("collection", COLLECTIONS)
@@ -171,9 +220,11 @@ def test_a_listing_of_more_than_one_s3_page_returns_every_object_once(storage: S
         list(pool.map(lambda object_id: storage.create("tasks", object_id, BODY), ids))
 
     listed = [ref.key_id for ref in storage.list_refs("tasks")]
+    pages = [storage.list_refs("tasks", limit=1_000), storage.list_refs("tasks", start_after="obj-0999", limit=1_000)]
 
-    assert len(listed) == len(ids)
-    assert sorted(listed) == ids
+    assert listed == ids
+    assert [[ref.key_id for ref in page] for page in pages] == [ids[:1_000], ids[1_000:]]
+    assert [ref.key_id for ref in storage.list_refs("tasks", start_after="obj-0990", limit=20)] == ids[991:1_011]
 
 
 # Objects that are not valid entities: whatever put them there, one of them must not break a listing.
@@ -188,7 +239,7 @@ def test_a_listing_of_more_than_one_s3_page_returns_every_object_once(storage: S
         pytest.param(b"", id="empty"),
     ],
 )
-def test_an_unreadable_object_is_skipped_by_all_and_get_raises_storage_unavailable(
+def test_an_invalid_object_is_left_out_of_lists_named_as_skipped_and_get_names_its_key(
     storage: Storage, garbage: bytes
 ) -> None:
     users = Repository(storage, "users", User, "User")
@@ -206,19 +257,38 @@ def test_an_unreadable_object_is_skipped_by_all_and_get_raises_storage_unavailab
     users.add("good", good)
     storage.create("users", "broken", garbage)
 
-    assert users.all() == [good]
-    with pytest.raises(StorageUnavailable, match="broken"):
+    listing = users.all()
+    assert (listing.items, listing.skipped) == ([good], ["broken"])
+    page = users.page(after=None, limit=5)
+    assert (page.items, page.skipped) == ([good], ["broken"])
+    with pytest.raises(StoredObjectInvalid, match=r"users/broken\.json"):
         users.get("broken")
+    with pytest.raises(StoredObjectInvalid):
+        users.update("broken", lambda user: user)
+    assert storage.get("users", "broken") == StoredObject(body=garbage, version=storage.get("users", "broken").version)  # type: ignore[union-attr]
+
+
+def test_an_object_whose_id_is_not_its_key_is_never_served_under_either_id(storage: Storage) -> None:
+    users = Repository(storage, "users", User, "User")
+    impostor = make_user("the-real-id")
+    storage.create("users", "another-key", impostor.model_dump_json().encode())
+
+    listing = users.all()
+
+    assert (listing.items, listing.skipped) == ([], ["another-key"])
+    with pytest.raises(StoredObjectInvalid, match="its id is 'the-real-id'"):
+        users.get("another-key")
+    with pytest.raises(NotFound):
+        users.get("the-real-id")
 
 
 # Concurrent writers: read-modify-write through Repository.update must never lose an update.
 
 
-class Tally(BaseModel):
+class Tally(Entity):
     """A stand-in entity: every successful update appends one mark, so a lost update is a missing mark."""
 
-    id: str
-    marks: list[str] = []
+    marks: list[str] = Field(default_factory=list)
 
 
 def append_mark(repository: Repository[Tally], object_id: str, mark: str, calls: list[int]) -> int:

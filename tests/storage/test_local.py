@@ -104,7 +104,7 @@ def test_list_refs_ignores_a_folder_named_like_an_object(local_storage: LocalSto
     (local_storage.root / "users" / "archive.json").mkdir()
 
     assert [ref.key_id for ref in local_storage.list_refs("users")] == [user.id]
-    assert users.all() == [user]
+    assert users.all().items == [user]
 
 
 def test_list_refs_of_a_collection_folder_that_was_removed_is_empty(local_storage: LocalStorage) -> None:

@@ -24,12 +24,15 @@ async def test_each_tool_call_logs_one_line_with_its_entity_outcome_and_time(
     user = await tools.make_user()
     await tools.error("get_user", user_id="nobody")
     await tools.ok("list_users")
+    await tools.error("schedule_call", user_id=user["id"], title="Kickoff", scheduled_for="next friday")
 
     lines = [r.getMessage() for r in caplog.records if r.name == "task_api.mcp"]
-    assert len(lines) == 3, lines
+    assert len(lines) == 4, lines
     assert re.fullmatch(rf"MCP create_user user={user['id']} ok \(\d+ ms\)", lines[0])
     assert re.fullmatch(r"MCP get_user user=nobody refused: NotFound: User nobody not found \(\d+ ms\)", lines[1])
     assert re.fullmatch(r"MCP list_users 1 items ok \(\d+ ms\)", lines[2])
+    # Refused by the input schema, before the tool body runs: still one line.
+    assert re.fullmatch(rf"MCP schedule_call user={user['id']} refused: invalid scheduled_for \(\d+ ms\)", lines[3])
 
 
 def rpc(message_id: int | None, method: str, params: dict[str, object]) -> str:

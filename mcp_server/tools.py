@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: the SDK evaluates these signatures to build the JSON schemas,
 # and plain annotations resolve without depending on where the tool functions are defined.
 
-from typing import Annotated
+from typing import Annotated, Generic, Self, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
@@ -72,16 +72,31 @@ IDEMPOTENT_UPDATE = ToolAnnotations(
 )
 
 
+T = TypeVar("T")
+
+
+class ToolPage(Page[T], Generic[T]):
+    note: str | None = Field(
+        default=None,
+        exclude_if=lambda note: note is None,
+        description="Present only when stored objects were left out of this page because they are not valid.",
+    )
+
+    @classmethod
+    def of(cls, page: Page[T]) -> Self:
+        return cls(items=page.items, next_cursor=page.next_cursor, note=page.skipped_note())
+
+
 # Concrete page types rather than Page[User]: the output schema is then titled "UserPage", not "Page[User]".
-class UserPage(Page[User]):
+class UserPage(ToolPage[User]):
     """One page of users, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
 
 
-class CallPage(Page[ScheduledCall]):
+class CallPage(ToolPage[ScheduledCall]):
     """One page of calls, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
 
 
-class TaskPage(Page[Task]):
+class TaskPage(ToolPage[Task]):
     """One page of tasks, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
 
 
@@ -134,7 +149,7 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
         to get the rest. To look someone up by name, email or company, use find_users instead.
         """
         page = services.list_users(limit=limit, cursor=cursor)
-        return UserPage.model_validate(page, from_attributes=True)
+        return UserPage.of(page)
 
     @mcp.tool(title="Find users", annotations=READ_ONLY)
     @service_tool
@@ -158,7 +173,7 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
         Call this before create_user to avoid registering someone twice.
         """
         page = services.list_users(UserQuery(query=query), limit=limit, cursor=cursor)
-        return UserPage.model_validate(page, from_attributes=True)
+        return UserPage.of(page)
 
 
 def _register_call_tools(mcp: MCPServer, services: Services) -> None:
@@ -210,7 +225,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         """
         where = CallFilter(user_id=user_id, status=status, scheduled_from=scheduled_from, scheduled_to=scheduled_to)
         page = services.list_calls(where, limit=limit, cursor=cursor)
-        return CallPage.model_validate(page, from_attributes=True)
+        return CallPage.of(page)
 
     @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
     @service_tool
@@ -289,7 +304,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         """
         where = TaskFilter(user_id=user_id, status=status, due_before=due_before)
         page = services.list_tasks(where, limit=limit, cursor=cursor)
-        return TaskPage.model_validate(page, from_attributes=True)
+        return TaskPage.of(page)
 
     @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
     @service_tool

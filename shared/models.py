@@ -252,8 +252,18 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
-    # Ids of stored objects left out because they do not hold a valid entity; each adapter says so its own way.
+    # Keys of stored objects left out because they do not hold a valid entity; each adapter says so its own way.
     skipped: list[str] = Field(default_factory=list, exclude=True)
+
+    def skipped_note(self) -> str | None:
+        """What to tell a reader of this page about objects left out of it, or None when none was."""
+        if not self.skipped:
+            return None
+        keys = ", ".join(self.skipped[:10]) + (f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else "")
+        return (
+            f"{len(self.skipped)} stored object(s) were left out because they are not valid: {keys}. "
+            "Tell the operator; the objects were left as they are."
+        )
 
 
 class UserOverview(BaseModel):

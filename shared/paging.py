@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from shared.errors import InvalidInput
 from shared.models import Entity, Page
-from shared.storage.base import is_valid_id
+from shared.storage.base import is_valid_id, key_name
 from shared.storage.repository import Repository
 
 E = TypeVar("E", bound=Entity)
@@ -58,4 +58,5 @@ def read_page(
     else:
         listing = repository.page(after=after, limit=limit, match=match)
     next_cursor = encode_cursor(listing_name, listing.next_after) if listing.next_after else None
-    return Page(items=listing.items, next_cursor=next_cursor, skipped=listing.skipped)
+    skipped = [f"{listing_name}/{key_name(object_id)}" for object_id in listing.skipped]
+    return Page(items=listing.items, next_cursor=next_cursor, skipped=skipped)

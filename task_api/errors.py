@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import Conflict, DomainError, InvalidInput, NotFound, StorageUnavailable
+from shared.errors import Conflict, DomainError, InvalidInput, NotFound, StorageUnavailable, StoredObjectInvalid
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,10 @@ async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": "value_error"}]}, status_code=422)
     if isinstance(exc, Conflict):
         return failure(409, exc.message)
+    if isinstance(exc, StoredObjectInvalid):
+        # The store answered, with bytes that are not a valid entity: a bad answer from upstream, and one that
+        # retrying cannot mend (no Retry-After). The message names the key to fix.
+        return failure(502, exc.message)
     if isinstance(exc, StorageUnavailable):
         log.warning("storage unavailable: %s", exc.message)
         return failure(503, exc.message, headers={"Retry-After": "5"})

@@ -10,20 +10,48 @@ It runs its own asyncio loop in a daemon thread, so synchronous tests and the be
 
 Each direction of a connection is a reader that stamps every chunk with its arrival time and a writer that
 sends it `delay` later, so a chunk is delayed once, however many follow it, and order is kept.
+
+It also notes the head of every HTTP/1.1 request it forwards (`requests`), so a test or the bench can count
+what reached S3 — ListObjectsV2, GetObject, PutObject — whichever process sent it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import threading
 import time
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Self
 
 _CHUNK = 65536
+_REQUEST_HEAD = re.compile(rb"(GET|PUT|POST|HEAD|DELETE) (\S+) HTTP/1\.1\r\n(.*?)\r\n\r\n", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    method: str
+    target: str
+    headers: dict[str, str]
+
+    @property
+    def operation(self) -> str:
+        """The S3 operation, as far as a path-style request shows it."""
+        path, _, query = self.target.partition("?")
+        key = path.lstrip("/").partition("/")[2]
+        if self.method == "GET" and "list-type=2" in query:
+            return "ListObjectsV2"
+        if self.method == "GET" and key:
+            return "GetObject"
+        if self.method == "PUT" and key:
+            return "PutObject"
+        if self.method == "HEAD" and not key:
+            return "HeadBucket"
+        return f"{self.method} {path}"
 
 
 class Mode(Enum):
@@ -42,6 +70,7 @@ class TcpProxy:
         self.port = port
         self.mode = Mode.FORWARD
         self.connections_accepted = 0
+        self.requests: list[SeenRequest] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
         self._server: asyncio.base_events.Server | None = None
@@ -138,7 +167,7 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers.add(up_writer)
-        self._spawn(self._pipe(reader, up_writer))
+        self._spawn(self._pipe(reader, up_writer, note_requests=True))
         self._spawn(self._pipe(up_reader, writer))
 
     async def _swallow(self, reader: asyncio.StreamReader) -> None:
@@ -146,12 +175,33 @@ class TcpProxy:
             while await reader.read(_CHUNK):
                 pass
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def operations(self) -> dict[str, int]:
+        """How many requests of each S3 operation went through since the last `reset_requests()`."""
+        counts: dict[str, int] = {}
+        for request in list(self.requests):
+            counts[request.operation] = counts.get(request.operation, 0) + 1
+        return counts
+
+    def reset_requests(self) -> None:
+        self.requests = []
+
+    def _note(self, chunk: bytes) -> None:
+        # A request head arrives whole in one chunk in practice (clients send it in one write).
+        for match in _REQUEST_HEAD.finditer(chunk):
+            lines = match.group(3).decode("latin-1").split("\r\n")
+            headers = {name.strip().lower(): value.strip() for name, _, value in (h.partition(":") for h in lines)}
+            self.requests.append(SeenRequest(match.group(1).decode(), match.group(2).decode("latin-1"), headers))
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, note_requests: bool = False
+    ) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
         async def read() -> None:
             with contextlib.suppress(Exception):  # a reset connection simply ends this direction
                 while chunk := await reader.read(_CHUNK):
+                    if note_requests:
+                        self._note(chunk)
                     queue.put_nowait((time.monotonic(), chunk))
             queue.put_nowait((time.monotonic(), b""))
 

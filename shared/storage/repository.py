@@ -59,6 +59,8 @@ class Repository(Generic[E]):
         self.model = model
         self.kind = kind  # "User", "Call", "Task": the word used in error messages
         self._cache: VersionedCache[E] = VersionedCache(cache_entries)
+        # Invalid objects already reported, by id and content: each is logged once, however often it is listed.
+        self._reported: set[tuple[str, int]] = set()
 
     # Reading one object
 
@@ -72,9 +74,10 @@ class Repository(Generic[E]):
             if entity.id == object_id:
                 return entity
             reason = f"its id is {entity.id!r}, not the id of its key"
-        # Logged here, once per version of the object: the cache keeps the verdict, so lists do not repeat it.
-        key = f"{self.collection}/{key_name(object_id)}"
-        log.error("%s is not a valid %s and is left out: %s", key, self.kind.lower(), reason)
+        if (object_id, hash(body)) not in self._reported:
+            self._reported.add((object_id, hash(body)))
+            key = f"{self.collection}/{key_name(object_id)}"
+            log.error("%s is not a valid %s and is left out: %s", key, self.kind.lower(), reason)
         return Unreadable(reason)
 
     def _invalid(self, object_id: str, unreadable: Unreadable) -> StoredObjectInvalid:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
+import anyio
 import httpx
 import pytest
+from mcp import Client, StdioServerParameters
 
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import S3Storage, Storage
+from shared.storage import LocalStorage, S3Storage, Storage
 from task_api.app import create_app
 from tests.api.conftest import API_KEY, make_user
 from tests.live_server import serve
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_each_entity_is_stored_as_the_json_the_api_returns(client: httpx.Client, api_storage: Storage) -> None:
@@ -85,3 +92,45 @@ def test_an_s3_outage_is_a_503_with_the_json_shape_and_the_server_stays_up(
             assert body["success"] is False
             assert "S3 is unavailable" in body["message"]
             assert response.headers["Retry-After"]
+
+
+def stdio_env(storage: Storage) -> dict[str, str]:
+    """The environment of a stdio MCP server sharing the store of the REST server under test."""
+    env = {"PATH": os.environ.get("PATH", ""), "TASK_API_KEY": API_KEY}
+    if isinstance(storage, LocalStorage):
+        return env | {"TASK_API_DATA_DIR": str(storage.root.parent), "AWS_S3_BUCKET": storage.root.name}
+    assert isinstance(storage, S3Storage) and storage.endpoint_url
+    return env | {
+        "TASK_API_STORAGE": "s3",
+        "AWS_ENDPOINT_URL": storage.endpoint_url,
+        "AWS_S3_BUCKET": storage.bucket,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+
+
+@pytest.mark.anyio
+async def test_what_a_stdio_mcp_server_process_writes_is_in_the_next_rest_list(
+    client: httpx.Client, api_storage: Storage
+) -> None:
+    tasks = [client.post("/tasks", json={"title": f"Task {n}"}).json() for n in range(3)]
+    assert [t["id"] for t in client.get("/tasks").json()] == [t["id"] for t in tasks]  # the REST cache is warm
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_server"], env=stdio_env(api_storage), cwd=REPO_ROOT
+    )
+
+    with anyio.fail_after(60):
+        async with Client(params, read_timeout_seconds=30) as mcp:
+            changed = await mcp.call_tool("update_task_status", {"task_id": tasks[1]["id"], "status": "done"})
+            added = await mcp.call_tool("create_task", {"title": "Booked by the agent"})
+    assert not changed.is_error and not added.is_error
+    assert added.structured_content is not None
+
+    listed = client.get("/tasks").json()
+    assert [t["id"] for t in listed] == [*(t["id"] for t in tasks), added.structured_content["id"]]
+    assert listed[1]["status"] == "done"
+    assert [t["id"] for t in client.get("/tasks", params={"status_filter": "done"}).json()] == [tasks[1]["id"]]
+    page = client.get(
+        "/tasks", params={"limit": 2, "cursor": client.get("/tasks", params={"limit": 2}).headers["X-Next-Cursor"]}
+    )
+    assert [t["id"] for t in page.json()] == [tasks[2]["id"], added.structured_content["id"]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from mcp.types import TextContent
 from mcp_server import build_mcp
 from shared.services import Services
 from shared.storage import LocalStorage
+from tests.clocks import TickingClock
 
 BUCKET = "mcp-pycon-demo-bucket"
 
@@ -31,17 +31,6 @@ def storage(tmp_path: Path) -> LocalStorage:
     storage = LocalStorage(tmp_path, BUCKET)
     storage.ensure_ready()
     return storage
-
-
-class TickingClock:
-    """Each reading a millisecond after the last: creation order, and so list order, is never a tie."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from shared.storage import LocalStorage
 from tests.mcp.conftest import Tools
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +111,16 @@ async def test_update_task_with_nothing_to_change_says_what_to_give(tools: Tools
     text = await tools.error("update_task", task_id=task["id"])
 
     assert "Nothing to change: give at least one of title, description, due_date." in text
+
+
+async def test_a_list_notes_stored_objects_left_out_and_get_names_the_key(tools: Tools, storage: LocalStorage) -> None:
+    fine = await tools.make_task()
+    storage.create("tasks", "broken", b'{"id": "half-written')
+
+    page = await tools.ok("list_tasks")
+    text = await tools.error("get_task", task_id="broken")
+
+    assert [t["id"] for t in page["items"]] == [fine["id"]]
+    assert "tasks/broken.json" in page["note"] and "left out" in page["note"]
+    assert "tasks/broken.json" in text and "fix or remove" in text
+    assert "note" not in await tools.ok("list_users")  # only when something was left out

@@ -33,22 +33,10 @@ from shared.models import (
 )
 from shared.services import Services
 from shared.storage import LocalStorage, Storage
+from tests.clocks import FakeClock
 
 START = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
 CALL_AT = datetime(2025, 10, 25, 10, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock that only moves when told to, or steps back when told to."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The benchmark: this server against a naive baseline, both on a moto S3 server behind a delaying proxy."""

@@ -1,0 +1,107 @@
+"""What reaches S3, counted at a proxy in front of a moto server: the list path and writes at the round-trip limit."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from shared.models import TaskCreate, TaskStatus, UserCreate
+from shared.services import Services
+from shared.storage import S3Storage
+from tests.clocks import TickingClock
+from tests.tcp_proxy import TcpProxy
+
+
+def seed_tasks(storage: S3Storage, count: int) -> list[str]:
+    services = Services(storage, clock=TickingClock())
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return [t.id for t in pool.map(lambda n: services.create_task(TaskCreate(title=f"Task {n}")), range(count))]
+
+
+def test_a_warm_list_of_1050_tasks_costs_two_list_requests_and_no_get(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    seed_tasks(storage, 1_050)
+    services = Services(storage)
+    proxy.reset_requests()
+
+    cold = services.list_tasks()
+    cold_operations = proxy.operations()
+    proxy.reset_requests()
+    warm = services.list_tasks()
+
+    assert len(cold.items) == len(warm.items) == 1_050
+    assert cold_operations == {"ListObjectsV2": 2, "GetObject": 1_050}
+    assert proxy.operations() == {"ListObjectsV2": 2}
+
+
+def test_a_first_page_of_50_costs_one_list_of_51_keys_and_50_gets_then_none_warm(
+    proxied_s3: tuple[S3Storage, TcpProxy],
+) -> None:
+    storage, proxy = proxied_s3
+    seed_tasks(storage, 120)
+    services = Services(storage)
+    proxy.reset_requests()
+
+    page = services.list_tasks(limit=50)
+
+    assert len(page.items) == 50 and page.next_cursor is not None
+    assert proxy.operations() == {"ListObjectsV2": 1, "GetObject": 50}
+    [listing] = [r for r in proxy.requests if r.operation == "ListObjectsV2"]
+    assert "max-keys=51" in listing.target
+    proxy.reset_requests()
+    assert services.list_tasks(limit=50).items == page.items
+    assert proxy.operations() == {"ListObjectsV2": 1}
+
+
+def test_a_next_page_starts_after_the_cursor_in_s3_itself(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    ids = sorted(seed_tasks(storage, 30))
+    services = Services(storage)
+    first = services.list_tasks(limit=10)
+    proxy.reset_requests()
+
+    second = services.list_tasks(limit=10, cursor=first.next_cursor)
+
+    assert [t.id for t in second.items] == ids[10:20]
+    [listing] = [r for r in proxy.requests if r.operation == "ListObjectsV2"]
+    assert f"start-after=tasks%2F{ids[9]}.json" in listing.target
+    assert proxy.operations() == {"ListObjectsV2": 1, "GetObject": 10}
+
+
+def test_a_create_for_a_known_user_is_one_put_without_expect_100_continue(
+    proxied_s3: tuple[S3Storage, TcpProxy],
+) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage)
+    user = services.create_user(UserCreate(name="Ana", email="ana@example.com", company="Acme"))
+    services.create_task(TaskCreate(title="First", user_id=user.id))  # the user is read once
+    proxy.reset_requests()
+
+    services.create_task(TaskCreate(title="Second", user_id=user.id))
+
+    assert proxy.operations() == {"PutObject": 1}
+    [put] = proxy.requests
+    assert "expect" not in put.headers
+    assert put.headers["if-none-match"] == "*"
+
+
+def test_a_status_change_is_one_get_and_one_conditional_put(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage)
+    task = services.create_task(TaskCreate(title="Call back"))
+    proxy.reset_requests()
+
+    services.update_task_status(task.id, TaskStatus.DONE)
+
+    assert proxy.operations() == {"GetObject": 1, "PutObject": 1}
+    put = proxy.requests[1]
+    assert "if-match" in put.headers and "expect" not in put.headers
+
+
+def test_a_get_by_id_is_one_request(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage)
+    task = services.create_task(TaskCreate(title="Call back"))
+    proxy.reset_requests()
+
+    assert services.get_task(task.id) == task
+    assert proxy.operations() == {"GetObject": 1}

@@ -28,10 +28,14 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
         yield running
 
 
-def task_api(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
+def run_task_api(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "task_api", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
+
+
+def task_api(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    result = run_task_api(*args, env=env, cwd=cwd)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -120,14 +124,7 @@ def test_demo_runs_in_process_with_local(env: dict[str, str], tmp_path: Path) ->
 
 
 def test_demo_without_a_server_says_how_to_start_one(env: dict[str, str], tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "task_api", "demo", "--url", "http://127.0.0.1:9"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_task_api("demo", "--url", "http://127.0.0.1:9", env=env, cwd=tmp_path)
 
     assert result.returncode == 1
     assert "cannot reach http://127.0.0.1:9 " in result.stderr
@@ -136,14 +133,7 @@ def test_demo_without_a_server_says_how_to_start_one(env: dict[str, str], tmp_pa
 
 
 def test_demo_with_a_wrong_key_says_so(server: ServerProcess, env: dict[str, str], tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "task_api", "demo", "--url", server.url, "--key", "wrong"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_task_api("demo", "--url", server.url, "--key", "wrong", env=env, cwd=tmp_path)
 
     assert result.returncode == 1
     assert f"{server.url} refused the API key (403)" in result.stderr, result.stderr

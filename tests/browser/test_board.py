@@ -112,8 +112,12 @@ async def test_board_shows_changes_from_a_stdio_mcp_server_and_from_rest(
         print(f"landed on the board after: MCP {mcp_ms:.0f} ms, REST {rest_ms:.0f} ms, status {done_ms:.0f} ms")
         await page.screenshot(path=screenshot_path("board-light"))
 
+        # Dark follows the system setting as it changes; the button overrides it, for this browser.
         await page.emulate_media(color_scheme="dark")
+        await page.locator("html[data-theme='dark']").wait_for(state="attached")
         await page.screenshot(path=screenshot_path("board-dark"))
+        await page.get_by_role("button", name="Light / dark").click()
+        await page.locator("html[data-theme='light']").wait_for(state="attached")
 
         # The key is asked once per tab session: a reload goes straight to the board.
         await page.reload()
@@ -121,4 +125,23 @@ async def test_board_shows_changes_from_a_stdio_mcp_server_and_from_rest(
         assert await page.locator("#key-form").is_hidden()
         assert await page.locator("#done .card", has_text="Made with curl over REST").count() == 1
 
+    assert offline.blocked == []
+
+
+async def test_a_seeded_board_shows_every_column(context: Any, base_url: str, data_dir: Path, offline: Offline) -> None:
+    from shared.services import utc_now
+    from task_api.seed import seed
+
+    seed(Services(LocalStorage(data_dir, BUCKET)), utc_now())
+    with anyio.fail_after(60):
+        page = await context.new_page()
+        await page.goto(f"{base_url}/board")
+        await page.get_by_label("API key").fill(API_KEY)
+        await page.get_by_role("button", name="Open the board").click()
+        await page.locator("#status.live").wait_for()
+        assert await page.locator("#users .card").count() == 30
+        assert await page.locator("#calls .card").count() >= 10  # this week's and later ones of the data set
+        for column in ("todo", "in_progress", "done", "cancelled"):
+            assert await page.locator(f"#{column} .card").count() >= 1, column
+        await page.screenshot(path=screenshot_path("board-seeded"))
     assert offline.blocked == []

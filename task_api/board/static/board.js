@@ -248,16 +248,24 @@
     }
   }
 
+  const systemDark = matchMedia("(prefers-color-scheme: dark)");
+
+  // The saved choice of the Light / dark button if any, else the system's setting (followed as it changes).
+  function applyTheme() {
+    const saved = localStorage.getItem(THEME_STORAGE);
+    const theme = saved === "light" || saved === "dark" ? saved : systemDark.matches ? "dark" : "light";
+    document.documentElement.dataset.theme = theme;
+  }
+
   function toggleTheme() {
-    const root = document.documentElement;
-    const dark = root.dataset.theme ? root.dataset.theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
-    root.dataset.theme = dark ? "light" : "dark";
-    localStorage.setItem(THEME_STORAGE, root.dataset.theme);
+    const dark = document.documentElement.dataset.theme === "dark";
+    localStorage.setItem(THEME_STORAGE, dark ? "light" : "dark");
+    applyTheme();
   }
 
   function start() {
-    const theme = localStorage.getItem(THEME_STORAGE);
-    if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+    applyTheme();
+    systemDark.addEventListener("change", applyTheme);
     $("theme").addEventListener("click", toggleTheme);
     $("forget").addEventListener("click", () => forgetKey(""));
     $("key-form").addEventListener("submit", submitKey);

@@ -106,15 +106,16 @@ def _mcp(_: argparse.Namespace) -> int:
 
 def _seed(_: argparse.Namespace) -> int:
     from shared.errors import StorageUnavailable
-    from shared.services import Services, utc_now
-    from shared.storage import open_storage
+    from shared.runtime import open_services
+    from shared.services import utc_now
     from task_api.seed import seed
 
     settings = settings_from_env(f"{PROG} seed")
-    storage = open_storage(settings)
+    services = open_services(settings, serving="the seed command")
+    storage = services.storage
     try:
         storage.ensure_ready()
-        tally = seed(Services(storage), utc_now())
+        tally = seed(services, utc_now())
     except StorageUnavailable as exc:
         print(f"{PROG} seed: {exc.message}", file=sys.stderr)
         return 1
@@ -131,15 +132,15 @@ def _demo(args: argparse.Namespace) -> int:
     from mcp.client.streamable_http import streamable_http_client
 
     from mcp_server.server import build_mcp
-    from shared.services import Services
-    from shared.storage import open_storage
+    from shared.runtime import open_services
     from task_api.demo import play
 
     settings = settings_from_env(f"{PROG} demo")
     storage = None
     if args.local:
-        storage = open_storage(settings)
-        client = Client(build_mcp(Services(storage)))
+        services = open_services(settings, serving="the demo, in-process")
+        storage = services.storage
+        client = Client(build_mcp(services))
         where = f"in-process on {storage.describe()}"
     else:
         base = (args.url or f"http://127.0.0.1:{settings.port}").rstrip("/")

@@ -102,3 +102,23 @@ def test_env_example_names_every_setting() -> None:
     for field in Settings.model_fields.values():
         assert field.validation_alias in named, field.validation_alias
     assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= named
+
+
+@pytest.mark.anyio
+async def test_the_mcp_command_is_the_stdio_server(tmp_path: Path) -> None:
+    import anyio
+    from mcp import Client, StdioServerParameters
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "task_api", "mcp"],
+        env=clean_env(TASK_API_DATA_DIR=str(tmp_path / "data")),
+        cwd=tmp_path,
+    )
+    with anyio.fail_after(60):
+        async with Client(params, read_timeout_seconds=30) as client:
+            made = await client.call_tool("create_task", {"title": "Over stdio"})
+    assert not made.is_error, made.content
+    assert made.structured_content is not None
+    task_file = tmp_path / "data" / "mcp-pycon-demo-bucket" / "tasks" / f"{made.structured_content['id']}.json"
+    assert task_file.is_file()

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -480,6 +481,24 @@ def machine() -> str:
     )
 
 
+def run_s3(count: int, moto_url: str, scratch: Path, args: argparse.Namespace) -> dict[str, dict[str, Figure]]:
+    """Both servers on copies of one seeded bucket, each through a delaying proxy of its own."""
+    log(f"N = {count}: seeding {count} tasks")
+    host, port = moto_url.removeprefix("http://").split(":")
+    buckets = [f"bench-ours-{count}", f"bench-naive-{count}"]
+    users, tasks = seed(moto_url, buckets, count)
+    results: dict[str, dict[str, Figure]] = {}
+    for name, build in (("ours", ours_on_s3), ("baseline", naive)):
+        with TcpProxy(host, int(port), delay=args.delay_ms / 1000) as proxy:
+            server = build(buckets[0 if name == "ours" else 1], proxy, scratch / f"{name}-{count}.log")
+            log(f"N = {count}: measuring the {server.name}")
+            try:
+                results[name] = measure_s3(server, users, tasks, args, lists=name == "ours")
+            finally:
+                server.stop()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -490,8 +509,12 @@ def main() -> None:
     parser.add_argument("--baseline-max-n", type=int, default=2_000, help="skip the baseline's lists above this N")
     parser.add_argument("--quick", action="store_true", help="few samples: only checks that the bench works")
     parser.add_argument("--no-local", action="store_true", help="skip the local-store figures")
+    parser.add_argument("--no-s3", action="store_true", help="only the local-store figures")
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) and the raw figures (JSON) here")
     args = parser.parse_args()
+    # Every request to moto is a connection of its own (it closes them), through a proxy: room for many sockets.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     # The moto server takes any credentials; never the developer's own, nor an endpoint from the shell.
     os.environ.update(base_env())
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
@@ -508,22 +531,11 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="task-api-bench-") as scratch,
         moto_server(Path(scratch) / "moto.log") as moto_url,
     ):
-        host, port = moto_url.removeprefix("http://").split(":")
         for count in args.n:
-            log(f"N = {count}: seeding {count} tasks")
-            buckets = [f"bench-ours-{count}", f"bench-naive-{count}"]
-            users, tasks = seed(moto_url, buckets, count)
-            results: dict[str, dict[str, Figure]] = {}
-            for name, build in (("ours", ours_on_s3), ("baseline", naive)):
-                with TcpProxy(host, int(port), delay=args.delay_ms / 1000) as proxy:
-                    server = build(buckets[0 if name == "ours" else 1], proxy, Path(scratch) / f"{name}-{count}.log")
-                    log(f"N = {count}: measuring the {server.name}")
-                    try:
-                        results[name] = measure_s3(server, users, tasks, args, lists=name == "ours")
-                    finally:
-                        server.stop()
-            report += [table(count, results["ours"], results["baseline"]), ""]
-            raw[str(count)] = {name: {op: vars(f) for op, f in figs.items()} for name, figs in results.items()}
+            if not args.no_s3:
+                results = run_s3(count, moto_url, Path(scratch), args)
+                report += [table(count, results["ours"], results["baseline"]), ""]
+                raw[str(count)] = {name: {op: vars(f) for op, f in figs.items()} for name, figs in results.items()}
             if not args.no_local:
                 log(f"N = {count}: the local store")
                 data_dir = Path(scratch) / f"local-{count}"

@@ -167,8 +167,9 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers.add(up_writer)
-        self._spawn(self._pipe(reader, up_writer, note_requests=True))
-        self._spawn(self._pipe(up_reader, writer))
+        pair = (writer, up_writer)
+        self._spawn(self._pipe(reader, up_writer, pair, note_requests=True))
+        self._spawn(self._pipe(up_reader, writer, pair))
 
     async def _swallow(self, reader: asyncio.StreamReader) -> None:
         with contextlib.suppress(Exception):
@@ -192,8 +193,20 @@ class TcpProxy:
             headers = {name.strip().lower(): value.strip() for name, _, value in (h.partition(":") for h in lines)}
             self.requests.append(SeenRequest(match.group(1).decode(), match.group(2).decode("latin-1"), headers))
 
+    def _close(self, pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
+        # Either side closing ends the connection for both (what an HTTP client and server expect), and frees
+        # both sockets: a proxy that only half-closed would run out of file descriptors on a long run.
+        for writer in pair:
+            self._writers.discard(writer)
+            writer.close()  # sends what is still buffered, then closes
+
     async def _pipe(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, note_requests: bool = False
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+        *,
+        note_requests: bool = False,
     ) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
@@ -215,10 +228,10 @@ class TcpProxy:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 if not chunk:
-                    if writer.can_write_eof():
-                        writer.write_eof()
+                    await writer.drain()
+                    self._close(pair)
                     return
                 writer.write(chunk)
                 await writer.drain()
         except Exception:  # the other side went away: the connection is over
-            writer.transport.abort()
+            self._close(pair)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import Storage
+from shared.storage import LocalStorage, S3Storage, Storage
 from task_api.app import create_app
 from tests.live_server import serve
 
@@ -55,6 +56,26 @@ def make_user(client: httpx.Client, **overrides: object) -> dict[str, object]:
     assert response.status_code == 201, response.text
     user: dict[str, object] = response.json()
     return user
+
+
+def stdio_env(storage: Storage) -> dict[str, str]:
+    """Environment for `python -m mcp_server` that points at the same store as the REST server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
+    if isinstance(storage, LocalStorage):
+        return env | {
+            "TASK_API_STORAGE": "local",
+            "TASK_API_DATA_DIR": str(storage.root.parent),
+            "AWS_S3_BUCKET": storage.root.name,
+        }
+    assert isinstance(storage, S3Storage) and storage.endpoint_url
+    return env | {
+        "TASK_API_STORAGE": "s3",
+        "AWS_S3_BUCKET": storage.bucket,
+        "AWS_ENDPOINT_URL": storage.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-east-1",
+    }
 
 
 @pytest.fixture

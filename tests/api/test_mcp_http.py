@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -14,8 +13,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import TextContent
 
-from shared.storage import LocalStorage, S3Storage, Storage
-from tests.api.conftest import API_KEY, make_user
+from shared.storage import Storage
+from tests.api.conftest import API_KEY, make_user, stdio_env
 
 pytestmark = pytest.mark.anyio
 
@@ -153,26 +152,6 @@ async def test_a_local_origin_is_allowed(base_url: str) -> None:
             headers={**MCP_HEADERS, "X-API-Key": API_KEY, "Origin": "http://localhost:6274"},
         )
     assert response.status_code == 200
-
-
-def stdio_env(storage: Storage) -> dict[str, str]:
-    """Environment for `python -m mcp_server` that points at the same store as the REST server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
-    if isinstance(storage, LocalStorage):
-        return env | {
-            "TASK_API_STORAGE": "local",
-            "TASK_API_DATA_DIR": str(storage.root.parent),
-            "AWS_S3_BUCKET": storage.root.name,
-        }
-    assert isinstance(storage, S3Storage) and storage.endpoint_url
-    return env | {
-        "TASK_API_STORAGE": "s3",
-        "AWS_S3_BUCKET": storage.bucket,
-        "AWS_ENDPOINT_URL": storage.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }
 
 
 async def test_a_stdio_mcp_server_and_the_rest_server_share_one_store(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -16,9 +15,9 @@ from mcp import Client, StdioServerParameters
 
 from shared.services import Services
 from shared.settings import Settings
-from shared.storage import LocalStorage, S3Storage, Storage
+from shared.storage import S3Storage, Storage
 from task_api.app import create_app
-from tests.api.conftest import API_KEY, make_user
+from tests.api.conftest import API_KEY, make_user, stdio_env
 from tests.live_server import serve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -92,21 +91,6 @@ def test_an_s3_outage_is_a_503_with_the_json_shape_and_the_server_stays_up(
             assert body["success"] is False
             assert "S3 is unavailable" in body["message"]
             assert response.headers["Retry-After"]
-
-
-def stdio_env(storage: Storage) -> dict[str, str]:
-    """The environment of a stdio MCP server sharing the store of the REST server under test."""
-    env = {"PATH": os.environ.get("PATH", ""), "TASK_API_KEY": API_KEY}
-    if isinstance(storage, LocalStorage):
-        return env | {"TASK_API_DATA_DIR": str(storage.root.parent), "AWS_S3_BUCKET": storage.root.name}
-    assert isinstance(storage, S3Storage) and storage.endpoint_url
-    return env | {
-        "TASK_API_STORAGE": "s3",
-        "AWS_ENDPOINT_URL": storage.endpoint_url,
-        "AWS_S3_BUCKET": storage.bucket,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-    }
 
 
 @pytest.mark.anyio

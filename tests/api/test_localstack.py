@@ -18,8 +18,9 @@ from shared.services import Services
 from shared.settings import Settings
 from shared.storage import S3Storage
 from task_api.app import create_app
+from tests.api.conftest import stdio_env
 from tests.conftest import unique_bucket
-from tests.live_server import clean_env, serve
+from tests.live_server import serve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "localstack-e2e-key"
@@ -28,14 +29,13 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def bucket() -> str:
-    return unique_bucket()
+def storage(localstack_url: str, aws_credentials: None) -> S3Storage:
+    # The bucket does not exist yet: the server makes it at start, as it does on a fresh LocalStack.
+    return S3Storage(unique_bucket(), endpoint_url=localstack_url)
 
 
 @pytest.fixture
-def server(localstack_url: str, aws_credentials: None, bucket: str) -> Iterator[str]:
-    # The bucket does not exist yet: the server makes it at start, as it does on a fresh LocalStack.
-    storage = S3Storage(bucket, endpoint_url=localstack_url)
+def server(storage: S3Storage) -> Iterator[str]:
     app = create_app(Settings(TASK_API_KEY=API_KEY), services=Services(storage))
     with serve(app) as url:
         yield url
@@ -48,9 +48,7 @@ async def structured(client: Client, tool: str, arguments: dict[str, Any]) -> di
     return result.structured_content
 
 
-async def test_rest_mcp_http_and_a_stdio_server_share_one_localstack_bucket(
-    server: str, localstack_url: str, bucket: str
-) -> None:
+async def test_rest_mcp_http_and_a_stdio_server_share_one_localstack_bucket(server: str, storage: S3Storage) -> None:
     rest = httpx.Client(base_url=server, headers={"X-API-Key": API_KEY}, timeout=30)
     user = rest.post("/users", json={"name": "María García", "email": "maria@techcorp.example", "company": "TechCorp"})
     assert user.status_code == 201, user.text
@@ -67,15 +65,9 @@ async def test_rest_mcp_http_and_a_stdio_server_share_one_localstack_bucket(
         )
         done = await structured(mcp, "update_call_status", {"call_id": call["id"], "status": "completed"})
 
-    env = clean_env(
-        TASK_API_STORAGE="s3",
-        AWS_ENDPOINT_URL=localstack_url,
-        AWS_S3_BUCKET=bucket,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION="us-east-1",
+    stdio = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_server"], env=stdio_env(storage), cwd=REPO_ROOT
     )
-    stdio = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server"], env=env, cwd=REPO_ROOT)
     async with Client(stdio, read_timeout_seconds=30) as agent:
         task = await structured(agent, "create_task", {"title": "Send the welcome pack", "user_id": user_id})
 

@@ -16,6 +16,7 @@ from mcp import Client, StdioServerParameters
 from shared.services import Services
 from shared.settings import Settings
 from shared.storage import LocalStorage
+from tests.api.conftest import stdio_env
 from tests.browser.conftest import REPO_ROOT, Offline, screenshot_path
 from tests.live_server import serve
 
@@ -45,7 +46,7 @@ def base_url(data_dir: Path) -> Iterator[str]:
 
 def stdio_server(data_dir: Path) -> StdioServerParameters:
     """A separate MCP server process on the same folder, as Claude Desktop would start it."""
-    env = {"TASK_API_STORAGE": "local", "TASK_API_DATA_DIR": str(data_dir), "AWS_S3_BUCKET": BUCKET}
+    env = stdio_env(LocalStorage(data_dir, BUCKET))
     return StdioServerParameters(command=sys.executable, args=["-m", "mcp_server"], env=env, cwd=REPO_ROOT)
 
 

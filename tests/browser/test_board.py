@@ -50,6 +50,16 @@ def stdio_server(data_dir: Path) -> StdioServerParameters:
     return StdioServerParameters(command=sys.executable, args=["-m", "mcp_server"], env=env, cwd=REPO_ROOT)
 
 
+async def open_board(context: Any, base_url: str) -> Any:
+    """A new tab on the board, the key entered once, live."""
+    page = await context.new_page()
+    await page.goto(f"{base_url}/board")
+    await page.get_by_label("API key").fill(API_KEY)
+    await page.get_by_role("button", name="Open the board").click()
+    await page.locator("#status.live").wait_for()
+    return page
+
+
 async def wait_for_card(page: Any, column: str, text: str) -> float:
     """Milliseconds until a card with `text` is shown in the list `column`."""
     started = time.monotonic()
@@ -78,11 +88,7 @@ async def test_board_shows_changes_from_a_stdio_mcp_server_and_from_rest(
     context: Any, base_url: str, data_dir: Path, offline: Offline
 ) -> None:
     with anyio.fail_after(120):
-        page = await context.new_page()
-        await page.goto(f"{base_url}/board")
-        await page.get_by_label("API key").fill(API_KEY)
-        await page.get_by_role("button", name="Open the board").click()
-        await page.locator("#status.live").wait_for()
+        page = await open_board(context, base_url)
         assert API_KEY not in page.url
         assert await page.evaluate("Object.values(sessionStorage)") == [API_KEY]
 
@@ -135,11 +141,7 @@ async def test_a_seeded_board_shows_every_column(context: Any, base_url: str, da
 
     seed(Services(LocalStorage(data_dir, BUCKET)), utc_now())
     with anyio.fail_after(60):
-        page = await context.new_page()
-        await page.goto(f"{base_url}/board")
-        await page.get_by_label("API key").fill(API_KEY)
-        await page.get_by_role("button", name="Open the board").click()
-        await page.locator("#status.live").wait_for()
+        page = await open_board(context, base_url)
         assert await page.locator("#users .card").count() == 30
         assert await page.locator("#calls .card").count() >= 10  # this week's and later ones of the data set
         for column in ("todo", "in_progress", "done", "cancelled"):

@@ -202,6 +202,7 @@ class Figure:
     samples: list[float] = field(default_factory=list)
     s3_requests: dict[str, float] = field(default_factory=dict)
     rate: float | None = None
+    window: float = 0.0  # for a rate: the seconds it was measured over
     errors: int = 0
     note: str = ""
 
@@ -329,6 +330,7 @@ def mix(server: Server, users: list[str], tasks: list[str], clients: int, second
         for thread in threads:
             thread.join(timeout=30)
     figure.rate = sum(done) / elapsed
+    figure.window = elapsed
     figure.errors = sum(errors)
     figure.note = f"{sum(done)} requests in {elapsed:.1f} s"
     return figure
@@ -437,6 +439,10 @@ def table(count: int, ours: dict[str, Figure], baseline: dict[str, Figure]) -> s
             unit = "MB" if "RSS" in name else "req/s"
             base = f"{theirs.rate:,.1f} {unit}" if theirs and theirs.rate is not None else "not run"
             ratio = f"{mine.rate / theirs.rate:,.1f}x" if theirs and theirs.rate and "RSS" not in name else ""
+            if theirs and theirs.rate == 0 and theirs.window:
+                # Nothing finished in the window: the baseline's rate is below one request per window.
+                base = f"0 req/s (none finished in {theirs.window:.0f} s)"
+                ratio = f"> {mine.rate * theirs.window:,.0f}x"
             if "RSS" in name and theirs and theirs.rate:
                 ratio = f"{mine.rate / theirs.rate:.2f}x the memory"
             errors = f", {mine.errors} errors" if "clients" in name else ""

@@ -110,7 +110,7 @@ class TaskUpdate(_Input):
 
 
 class Entity(BaseModel):
-    """What every stored entity has: its id (the key it is stored under) and its timestamps."""
+    """What every stored entity has: its id, which is also the key it is stored under."""
 
     # Stored entities are read back from storage, which may hold objects written by an older version:
     # ignore fields we no longer know rather than refusing to show the record.

@@ -92,7 +92,7 @@ def settle(storage: Storage) -> None:
     if not isinstance(storage, LocalStorage):
         return
     age_ns = int((SETTLE_SECONDS + 1) * 1e9)
-    for path in storage.root.glob("*/*.json"):
+    for path in [*storage.root.glob("*/*.json"), *storage.root.glob("*/")]:
         stat = path.stat()
         os.utime(path, ns=(stat.st_atime_ns - age_ns, stat.st_mtime_ns - age_ns))
 

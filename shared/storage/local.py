@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from stat import S_ISREG
 
 from shared.errors import StorageUnavailable
 from shared.storage.base import (
@@ -50,6 +51,7 @@ class LocalStorage(Storage):
     def __init__(self, data_dir: Path, bucket: str) -> None:
         self.root = Path(data_dir) / bucket
         self._unsettled = itertools.count()
+        self._listings: dict[Path, tuple[int, list[str], list[str]]] = {}
 
     def _identity(self, stat: os.stat_result) -> str:
         identity = f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
@@ -149,35 +151,64 @@ class LocalStorage(Storage):
         except OSError as exc:
             raise StorageUnavailable(f"Cannot write {path}: {exc.strerror}") from exc
 
+    def _names(self, directory: Path) -> tuple[list[str], list[str]]:
+        """The entity file names of a folder in S3's key order, and their ids; none when the folder is missing.
+
+        Kept per folder while the folder's mtime stays the same (a create, a replace's rename or a removal all
+        change it): a page then lists without reading the folder. A folder changed within SETTLE_SECONDS is
+        read again every time, as a coarse mtime could hide a second change.
+        """
+        try:
+            stat = os.stat(directory)
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+        cached = self._listings.get(directory)
+        if cached is not None and cached[0] == stat.st_mtime_ns:
+            return cached[1], cached[2]
+        try:
+            found = os.listdir(directory)
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+        # Names in S3's key order (code points, as S3 orders UTF-8 bytes), so both stores page alike.
+        pairs = sorted((name, object_id) for name in found if not name.startswith(".") and (object_id := id_of(name)))
+        names, ids = [name for name, _ in pairs], [object_id for _, object_id in pairs]
+        if time.time_ns() - stat.st_mtime_ns >= SETTLE_SECONDS * 1e9:
+            self._listings[directory] = (stat.st_mtime_ns, names, ids)
+        return names, ids
+
     def list_refs(
         self, collection: str, *, start_after: str | None = None, limit: int | None = None
     ) -> list[ObjectRef]:
         if collection not in COLLECTIONS:
             raise ValueError(f"unknown collection {collection!r}")
         directory = self.root / collection
-        try:
-            entries = {entry.name: entry for entry in os.scandir(directory)}
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
-        # Names in S3's key order (code points, as S3 orders UTF-8 bytes), so both stores page alike.
-        names = sorted(name for name in entries if not name.startswith(".") and id_of(name) is not None)
+        names, ids = self._names(directory)
         first = 0 if start_after is None else bisect.bisect_right(names, key_name(start_after))
         refs: list[ObjectRef] = []
-        for name in names[first:]:
-            if limit is not None and len(refs) >= limit:
-                break
-            entry = entries[name]
-            try:
-                if not entry.is_file():  # a folder someone made is not an entity
+        if first >= len(names):
+            return refs
+        try:
+            folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            return refs
+        except OSError as exc:
+            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+        try:
+            for name, object_id in zip(names[first:], ids[first:], strict=True):
+                if limit is not None and len(refs) >= limit:
+                    break
+                try:
+                    stat = os.stat(name, dir_fd=folder, follow_symlinks=False)
+                except FileNotFoundError:  # removed since the folder was read
                     continue
-                stat = entry.stat()
-            except FileNotFoundError:  # removed since the scan
-                continue
-            except OSError as exc:
-                raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
-            object_id = id_of(name)
-            assert object_id is not None
-            refs.append(ObjectRef(key_id=object_id, version=self._identity(stat)))
+                if S_ISREG(stat.st_mode):  # a folder (or a link) someone made is not an entity
+                    refs.append(ObjectRef(key_id=object_id, version=self._identity(stat)))
+        except OSError as exc:
+            raise StorageUnavailable(f"Cannot list {directory}: {exc.strerror}") from exc
+        finally:
+            os.close(folder)
         return refs

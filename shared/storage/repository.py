@@ -14,7 +14,16 @@ from pydantic import ValidationError
 
 from shared.errors import Conflict, NotFound, StoredObjectInvalid
 from shared.models import Entity
-from shared.storage.base import LIST_PAGE_MAX, AlreadyExists, ObjectRef, Storage, VersionMismatch, is_valid_id, key_name
+from shared.storage.base import (
+    LIST_PAGE_MAX,
+    AlreadyExists,
+    ObjectRef,
+    Storage,
+    StoredObject,
+    VersionMismatch,
+    is_valid_id,
+    key_name,
+)
 from shared.storage.cache import Unreadable, VersionedCache
 
 log = logging.getLogger(__name__)
@@ -76,13 +85,19 @@ class Repository(Generic[E]):
             reason = f"its id is {entity.id!r}, not the id of its key"
         if (object_id, hash(body)) not in self._reported:
             self._reported.add((object_id, hash(body)))
-            key = f"{self.collection}/{key_name(object_id)}"
-            log.error("%s is not a valid %s and is left out: %s", key, self.kind.lower(), reason)
+            log.error("%s is not a valid %s and is left out: %s", self._key(object_id), self.kind.lower(), reason)
         return Unreadable(reason)
 
-    def _invalid(self, object_id: str, unreadable: Unreadable) -> StoredObjectInvalid:
-        key = f"{self.collection}/{key_name(object_id)}"
-        return StoredObjectInvalid(self.kind, object_id, key, unreadable.reason)
+    def _key(self, object_id: str) -> str:
+        return f"{self.collection}/{key_name(object_id)}"
+
+    def _decoded(self, object_id: str, stored: StoredObject) -> E | Unreadable:
+        """The entity these bytes hold (or why they hold none), decoded once per version and kept."""
+        decoded = self._cache.get(object_id, stored.version_in_listing)
+        if decoded is None:
+            decoded = self._decode(object_id, stored.body)
+            self._cache.put(object_id, stored.version_in_listing, decoded)
+        return decoded
 
     def _read(self, object_id: str) -> tuple[E, str] | None:
         """The entity and the version to write it back at; None when there is no such object."""
@@ -92,12 +107,9 @@ class Repository(Generic[E]):
         if stored is None:
             self._cache.discard(object_id)
             return None
-        decoded = self._cache.get(object_id, stored.version_in_listing)
-        if decoded is None:
-            decoded = self._decode(object_id, stored.body)
-            self._cache.put(object_id, stored.version_in_listing, decoded)
+        decoded = self._decoded(object_id, stored)
         if isinstance(decoded, Unreadable):
-            raise self._invalid(object_id, decoded)
+            raise StoredObjectInvalid(self.kind, object_id, self._key(object_id), decoded.reason)
         return decoded, stored.version
 
     def get(self, object_id: str) -> E:
@@ -165,11 +177,7 @@ class Repository(Generic[E]):
                 if stored is None:  # removed since it was listed
                     self._cache.discard(object_id)
                     continue
-                value = self._cache.get(object_id, stored.version_in_listing)
-                if value is None:
-                    value = self._decode(object_id, stored.body)
-                    self._cache.put(object_id, stored.version_in_listing, value)
-                decoded[object_id] = value
+                decoded[object_id] = self._decoded(object_id, stored)
         entities: list[E] = []
         for ref in refs:
             value = decoded.get(ref.key_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
@@ -18,15 +18,14 @@ def schedule_call(payload: CallCreate, services: ServicesDep) -> ScheduledCall:
     return services.schedule_call(payload)
 
 
-@router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC)
+@router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[ScheduledCall])
 def list_calls(
     services: ServicesDep,
-    response: Response,
     where: Annotated[CallFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
-) -> list[ScheduledCall]:
-    return with_next_cursor(response, services.list_calls(where, limit=limit, cursor=cursor))
+) -> Response:
+    return list_response(services.list_calls(where, limit=limit, cursor=cursor), ScheduledCall)
 
 
 @router.get("/{call_id}", summary="Get call by ID")

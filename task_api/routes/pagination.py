@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 from shared.models import Page
 
@@ -49,11 +51,23 @@ NEXT_CURSOR_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-def with_next_cursor(response: Response, page: Page[Any]) -> list[Any]:
-    """The page's items as the body (the spec's plain array); the cursor and any left-out objects as headers."""
+@functools.cache
+def _array_of(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def list_response(page: Page[Any], model: type[BaseModel]) -> Response:
+    """The page's items as the body (the spec's plain array); the cursor and any left-out objects as headers.
+
+    The items are serialized straight to JSON bytes by pydantic: FastAPI would validate every item again and
+    then encode it twice, which for a list of 10,000 costs more than the listing itself. The route declares
+    `response_model`, so the OpenAPI document is unchanged.
+    """
+    headers: dict[str, str] = {}
     if page.next_cursor:
-        response.headers[NEXT_CURSOR_HEADER] = page.next_cursor
+        headers[NEXT_CURSOR_HEADER] = page.next_cursor
     if page.skipped:
-        response.headers[SKIPPED_HEADER] = str(len(page.skipped))
-        response.headers[SKIPPED_KEYS_HEADER] = ", ".join(page.skipped)
-    return page.items
+        headers[SKIPPED_HEADER] = str(len(page.skipped))
+        headers[SKIPPED_KEYS_HEADER] = ", ".join(page.skipped)
+    body = _array_of(model).dump_json(page.items)
+    return Response(content=body, media_type="application/json", headers=headers)

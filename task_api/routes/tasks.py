@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from shared.models import Task, TaskCreate, TaskFilter, TaskStatus, TaskUpdate
 from task_api.deps import ApiKeyDoc, ServicesDep
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[ApiKeyDoc])
 
@@ -18,15 +18,14 @@ def create_task(payload: TaskCreate, services: ServicesDep) -> Task:
     return services.create_task(payload)
 
 
-@router.get("", summary="List all tasks (filterable)", responses=NEXT_CURSOR_DOC)
+@router.get("", summary="List all tasks (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[Task])
 def list_tasks(
     services: ServicesDep,
-    response: Response,
     where: Annotated[TaskFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
-) -> list[Task]:
-    return with_next_cursor(response, services.list_tasks(where, limit=limit, cursor=cursor))
+) -> Response:
+    return list_response(services.list_tasks(where, limit=limit, cursor=cursor), Task)
 
 
 @router.get("/{task_id}", summary="Get task by ID")

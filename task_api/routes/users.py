@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from shared.models import User, UserCreate, UserQuery
 from task_api.deps import ApiKeyDoc, ServicesDep
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, with_next_cursor
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[ApiKeyDoc])
 
@@ -18,15 +18,14 @@ def create_user(payload: UserCreate, services: ServicesDep) -> User:
     return services.create_user(payload)
 
 
-@router.get("", summary="List all users, or search them", responses=NEXT_CURSOR_DOC)
+@router.get("", summary="List all users, or search them", responses=NEXT_CURSOR_DOC, response_model=list[User])
 def list_users(
     services: ServicesDep,
-    response: Response,
     search: Annotated[UserQuery, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
-) -> list[User]:
-    return with_next_cursor(response, services.list_users(search, limit=limit, cursor=cursor))
+) -> Response:
+    return list_response(services.list_users(search, limit=limit, cursor=cursor), User)
 
 
 @router.get("/{user_id}", summary="Get user by ID")

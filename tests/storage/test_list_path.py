@@ -104,7 +104,9 @@ def test_a_filtered_page_reads_on_until_the_page_is_full_and_resumes_after_its_l
 
 def test_a_write_by_another_process_is_seen_on_the_next_list(storage: Storage, services: Services) -> None:
     tasks = make_tasks(services, 3)
+    settle(storage)  # so what this process read, down to the local folder's listing, is kept as settled
     services.list_tasks()  # warm
+    services.list_tasks(limit=2)
     other = Services(sibling(storage), clock=TickingClock(START + timedelta(hours=1)))
 
     other.update_task_status(tasks[1].id, TaskStatus.DONE)

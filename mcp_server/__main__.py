@@ -4,6 +4,7 @@ import logging
 import sys
 import threading
 
+from mcp_server.logs import configure_logging
 from mcp_server.server import build_mcp
 from shared.runtime import open_services
 from shared.settings import settings_from_env
@@ -15,7 +16,7 @@ log = logging.getLogger("mcp_server")
 def main() -> None:
     # stdout carries the protocol: a single stray line there breaks the client, so logs go to stderr.
     # Configured before the server is built, so the SDK's own logging setup leaves this one in place.
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(stream=sys.stderr)
     settings = settings_from_env("task-api MCP server")
     services = open_services(settings, serving="MCP on stdio")
     storage = services.storage

@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
@@ -9,6 +10,7 @@ import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
+from mcp_server.logs import log_tool_call
 from shared.errors import DomainError, NotFound, StorageUnavailable
 
 P = ParamSpec("P")
@@ -56,16 +58,26 @@ def service_tool(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     text the SDK shows the model; anything else is a bug and stays the SDK's generic, logged error.
     `functools.wraps` keeps the body's signature, from which the SDK builds the input and output schemas.
     The docstring is the tool's description, sent verbatim: dedented here so the model sees no indentation.
+    Every call logs one line (tool, entity, outcome, time): the presenter's terminal narrates the demo.
     """
+    name = fn.__name__
 
     @functools.wraps(fn)
     async def tool(*args: P.args, **kwargs: P.kwargs) -> R:
+        started = time.perf_counter()
         try:
-            return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+            result = await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
         except DomainError as exc:
+            log_tool_call(name, kwargs, time.perf_counter() - started, error=exc)
             raise ToolError(explain(exc)) from exc
         except ValidationError as exc:
+            log_tool_call(name, kwargs, time.perf_counter() - started, error=exc)
             raise ToolError(explain_validation(exc)) from exc
+        except Exception as exc:
+            log_tool_call(name, kwargs, time.perf_counter() - started, error=exc)
+            raise
+        log_tool_call(name, kwargs, time.perf_counter() - started, result=result)
+        return result
 
     tool.__doc__ = inspect.cleandoc(fn.__doc__ or "")
     return tool

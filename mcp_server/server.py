@@ -1,5 +1,6 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
+import time
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -9,9 +10,11 @@ from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequ
 from pydantic import ValidationError
 
 from mcp_server.errors import explain_validation
+from mcp_server.logs import log_tool_call
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
+from shared.errors import InvalidInput
 from shared.runtime import package_version
 from shared.services import Clock, Services, utc_now
 
@@ -47,6 +50,7 @@ class TaskAPIServer(MCPServer):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        started = time.perf_counter()
         # The SDK drops arguments a tool does not take; a misspelt one ("descripton") would then be lost
         # without a word, where REST answers 422. Refused here, naming it and the arguments there are.
         schema = self._tool_input_schema(name)
@@ -54,17 +58,21 @@ class TaskAPIServer(MCPServer):
             known = schema.get("properties", {})
             unknown = sorted(set(arguments) - set(known))
             if unknown:
-                raise ToolError(
-                    f"Error executing tool {name}: unknown argument{'s' if len(unknown) > 1 else ''} "
-                    f"{', '.join(unknown)}. {name} takes: {', '.join(known)}. "
-                    "Correct these arguments and call the tool again."
+                refusal = InvalidInput(
+                    "arguments",
+                    f"unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}. "
+                    f"{name} takes: {', '.join(known)}. Correct these arguments and call the tool again.",
                 )
+                log_tool_call(name, arguments, time.perf_counter() - started, error=refusal)
+                raise ToolError(f"Error executing tool {name}: {refusal.message}")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
                 raise
+            # Refused before the tool body ran, so service_tool did not see it: its story line is written here.
+            log_tool_call(name, arguments, time.perf_counter() - started, error=cause)
             # Keep the ValidationError as the cause: the SDK then logs the field names, not the values.
             raise ToolError(f"Error executing tool {name}: {explain_validation(cause)}") from cause
 

@@ -118,8 +118,27 @@ def demo_key_problem(settings: Settings) -> str | None:
     return None
 
 
+DOTENV_FILE = ".env"
+
+
+def load_dotenv_file(path: Path = Path(DOTENV_FILE)) -> bool:
+    """Variables from a `.env` file in the working directory, for those not already set: real ones win.
+
+    Loaded into the process environment (not only into Settings), so boto3 sees AWS_* credentials too.
+    """
+    if not path.is_file():
+        return False
+    from dotenv import load_dotenv
+
+    return load_dotenv(path, override=False)
+
+
 def settings_from_env(program: str) -> Settings:
-    """The settings of a starting process; bad values end it with one readable line each, not a traceback."""
+    """The settings of a starting process; bad values end it with one readable line each, not a traceback.
+
+    A `.env` file in the working directory is read first; variables already in the environment win.
+    """
+    load_dotenv_file()
     try:
         return Settings()
     except ValidationError as exc:

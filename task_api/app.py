@@ -11,6 +11,7 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mcp_server.server import build_mcp
@@ -19,7 +20,12 @@ from shared.services import Services
 from shared.settings import Settings
 from shared.storage.startup import keep_trying_until_ready
 from task_api import __version__
+from task_api.board import board_router, mount_board_assets
+from task_api.board.feed import BoardFeed
+from task_api.change_log import ChangeLogMiddleware
+from task_api.docs import redoc_router
 from task_api.errors import install_error_handlers
+from task_api.home import home_router
 from task_api.limits import BodySizeLimitMiddleware
 from task_api.mcp_guard import McpGuardMiddleware
 from task_api.routes import api_router
@@ -81,17 +87,24 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         await anyio.to_thread.run_sync(storage.close, abandon_on_cancel=True, limiter=app_limiter)
         access_log.removeFilter(redact)
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets bundled in fastapi-offline, not a CDN: the docs work with no network.
+    app = FastAPIOffline(
         title="Task API",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,  # served by task_api.docs instead, with a policy that keeps it offline
     )
     app.state.settings = settings
     app.state.services = services
     app.state.mcp = mcp
     app.state.probe_limiter = app_limiter
+    app.state.board_feed = BoardFeed(services)
+    app.include_router(home_router())
     app.include_router(api_router())
+    app.include_router(board_router())
+    app.include_router(redoc_router(app.title, app.openapi_url or "/openapi.json"))
+    mount_board_assets(app)
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)
     install_error_handlers(app)
@@ -114,4 +127,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             expose_headers=["X-Next-Cursor", "Retry-After"],
             max_age=600,
         )
+    # Outermost (after CORS): one line per change, refused ones included, timed end to end.
+    app.add_middleware(ChangeLogMiddleware)
     return app

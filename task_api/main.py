@@ -1,4 +1,4 @@
-"""`python -m task_api.main` (or `task-api`): serve the REST API and /mcp with uvicorn."""
+"""`python -m task_api.main` (or `task-api serve`): serve the REST API, /mcp and the board with uvicorn."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 import uvicorn
 
+from mcp_server.logs import configure_logging
 from shared.settings import demo_key_problem, settings_from_env
 from task_api.app import create_app
 from task_api.server import raise_file_limit, uvicorn_config
@@ -21,14 +22,16 @@ _DEMO_KEY_WARNING = """
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = settings_from_env("task-api")
     if (problem := demo_key_problem(settings)) is not None:
         raise SystemExit(f"task-api: {problem}")
     if settings.uses_demo_key:
         log.warning(_DEMO_KEY_WARNING)
     raise_file_limit()
-    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+    # No access log: every change and every tool call logs its own line (route or tool, entity, outcome,
+    # time), and a line per board poll or per /mcp transport request would drown them.
+    uvicorn.Server(uvicorn_config(create_app(settings), settings, access_log=False)).run()
 
 
 if __name__ == "__main__":

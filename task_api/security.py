@@ -18,7 +18,16 @@ _KEY_IN_URL = (
     "URLs end up in logs, browser history and proxies. This request was refused and its URL not logged."
 )
 
-OPEN_PATHS = frozenset({"/health", "/health/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset(
+    {"/", "/health", "/health/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/board"}
+)
+# Static assets of the docs and the board: public files shipped in packages, no data. The board's data comes
+# from /board/state, which needs the key like every other endpoint.
+OPEN_PREFIXES = ("/static-offline-docs/", "/board/static/")
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or (path.startswith(OPEN_PREFIXES) and ".." not in path)
 
 
 def _reject(message: str) -> bytes:
@@ -58,7 +67,7 @@ class ApiKeyMiddleware:
         status = 403
         if self._key_in_query(scope.get("query_string", b"")):
             status, body = 400, _reject(_KEY_IN_URL)
-        elif scope["path"] in OPEN_PATHS:
+        elif is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         elif (presented := self._presented_key(Headers(scope=scope))) is None:

@@ -17,7 +17,7 @@ from moto.core.common_types import TYPE_RESPONSE
 
 from shared.storage import LocalStorage, S3Storage, Storage
 from shared.storage.local import SETTLE_SECONDS
-from tests.moto_server import MotoServerError, free_port, moto_server
+from tests.moto_server import MotoServerError, answers, free_port, moto_server
 from tests.tcp_proxy import TcpProxy
 
 BUCKET = "mcp-pycon-demo-bucket"
@@ -124,9 +124,38 @@ def proxied_s3(moto_server_url: str, aws_credentials: None) -> Iterator[tuple[S3
         storage.close()
 
 
-@pytest.fixture(params=["local", "moto", "moto_server"])
+LOCALSTACK_URL_VARIABLE = "TASK_API_TEST_LOCALSTACK_URL"
+
+
+@pytest.fixture(scope="session")
+def localstack_url() -> str:
+    """A real LocalStack (the S3 the spec and Compose use), started by .ci/run on a loopback port.
+
+    Locally, start one as .ci/run does and set TASK_API_TEST_LOCALSTACK_URL; without it these tests are
+    skipped here, and fail under CI, which always provides one.
+    """
+    url = os.environ.get(LOCALSTACK_URL_VARIABLE)
+    if not url:
+        reason = f"no LocalStack: set {LOCALSTACK_URL_VARIABLE} (.ci/run starts one)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the LocalStack tests must run in CI: {reason}")
+        pytest.skip(reason)
+    if not answers(url):
+        pytest.fail(f"LocalStack at {url} does not answer")
+    return url
+
+
+@pytest.fixture
+def localstack_storage(localstack_url: str, aws_credentials: None) -> Iterator[S3Storage]:
+    storage = S3Storage(unique_bucket(), endpoint_url=localstack_url)
+    storage.ensure_ready()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture(params=["local", "moto", "moto_server", "localstack"])
 def storage(request: pytest.FixtureRequest) -> Storage:
-    """The same test against every backend: a local folder, moto in-process, and a moto server over HTTP."""
+    """The same test against every backend: a local folder, moto in-process, a moto server and LocalStack."""
     backend: Storage = request.getfixturevalue(f"{request.param}_storage")
     return backend
 

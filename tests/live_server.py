@@ -1,5 +1,4 @@
-"""Real servers for tests over real HTTP: the app under uvicorn in a background thread (`serve`), or the entry
-point `python -m task_api.main` in its own process, as a user runs it (`serve_process`)."""
+"""Real servers on free loopback ports for tests over real HTTP: in a background thread, or as a process."""
 
 from __future__ import annotations
 
@@ -9,8 +8,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,38 +40,49 @@ def serve(app: FastAPI, startup_timeout: float = 15.0) -> Iterator[str]:
         sock.close()
 
 
-PROCESS_STARTUP_TIMEOUT = 30.0
-
-
 def clean_env(**overrides: str) -> dict[str, str]:
-    """This process's environment without the service's own settings (TASK_API_*, AWS_*), plus `overrides`."""
+    """The test process's environment without any TASK_API_* or AWS_* setting of the developer's shell."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
     return env | overrides
 
 
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
 @contextmanager
 def serve_process(
-    env: dict[str, str], cwd: Path, log_path: Path, *, ready_path: str = "/health"
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`python -m task_api.main` in `cwd` with `env` (which must set TASK_API_PORT), its output in `log_path`;
-    yields its URL and process once `ready_path` answers 200; stopped on exit."""
-    url = f"http://127.0.0.1:{env['TASK_API_PORT']}"
+    env: dict[str, str], cwd: Path, *, args: Sequence[str] = ("-m", "task_api", "serve"), startup_timeout: float = 30.0
+) -> Iterator[ServerProcess]:
+    """`task-api serve` as a user starts it: its own process on a free loopback port, stopped by its PID."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    log_path = cwd / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "task_api.main"], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args], env=env | {"TASK_API_PORT": str(port)}, cwd=cwd, stdout=log, stderr=log
         )
+    server = ServerProcess(url, process, log_path)
     try:
-        deadline = time.monotonic() + PROCESS_STARTUP_TIMEOUT
+        deadline = time.monotonic() + startup_timeout
         while True:
             try:
-                if httpx.get(f"{url}{ready_path}", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log_path.read_text()[-3000:]}")
+                raise RuntimeError(f"server did not start (exit code {process.poll()}):\n{server.log()}")
             time.sleep(0.1)
-        yield url, process
+        yield server
     finally:
         process.terminate()
         try:

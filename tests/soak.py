@@ -32,13 +32,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.live_server import clean_env, serve_process
-from tests.moto_server import free_port, moto_server
+from tests.moto_server import moto_server
 from tests.tcp_proxy import TcpProxy
 
 KEY = "soak-key-0123456789abcdef"
 ANSWER_BUDGET = 5.0  # seconds: every request, during the outage too
 RECOVERY_ALLOWANCE = 5.0  # seconds after S3 is back during which a 503 still counts as part of the outage
 THINK_TIME = (0.05, 0.25)  # seconds between one client's requests
+READY_TIMEOUT = 30.0
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -147,7 +148,6 @@ def rss_kib(pid: int) -> int:
 def task_api_server(endpoint: str, bucket: str, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     env = clean_env(
         TASK_API_KEY=KEY,
-        TASK_API_PORT=str(free_port()),
         TASK_API_STORAGE="s3",
         AWS_ENDPOINT_URL=endpoint,
         AWS_S3_BUCKET=bucket,
@@ -155,8 +155,13 @@ def task_api_server(endpoint: str, bucket: str, log_path: Path) -> Iterator[tupl
         AWS_SECRET_ACCESS_KEY="test",
         AWS_REGION="us-east-1",
     )
-    with serve_process(env, log_path.parent, log_path, ready_path="/health/ready") as (url, process):
-        yield url, process
+    with serve_process(env, log_path.parent) as server:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while httpx.get(f"{server.url}/health/ready", timeout=5).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server never became ready:\n{server.log()[-3000:]}")
+            time.sleep(0.1)
+        yield server.url, server.process
 
 
 class Client(threading.Thread):

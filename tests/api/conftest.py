@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
@@ -12,7 +11,7 @@ from shared.services import Services
 from shared.settings import Settings
 from shared.storage import LocalStorage, S3Storage, Storage
 from task_api.app import create_app
-from tests.live_server import serve
+from tests.live_server import clean_env, serve
 
 API_KEY = "test-key-for-the-suite"
 
@@ -60,7 +59,7 @@ def make_user(client: httpx.Client, **overrides: object) -> dict[str, object]:
 
 def stdio_env(storage: Storage) -> dict[str, str]:
     """Environment for `python -m mcp_server` that points at the same store as the REST server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
+    env = clean_env()
     if isinstance(storage, LocalStorage):
         return env | {
             "TASK_API_STORAGE": "local",

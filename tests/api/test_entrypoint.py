@@ -15,16 +15,23 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult
 
 from tests.conftest import free_port
-from tests.live_server import clean_env, serve_process
+from tests.live_server import ServerProcess, clean_env, serve_process
 
 KEY = "a-key-for-the-entry-point-tests"
 
 
 @contextmanager
 def running_server(env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[str]:
-    with serve_process(env, cwd, log_path) as (url, _):
-        assert httpx.get(f"{url}/health").json()["status"] == "healthy"
-        yield url
+    """`python -m task_api.main` in `cwd`, as a user runs it; its URL once /health answers. The server's
+    output is copied to `log_path` when it has stopped."""
+    server: ServerProcess | None = None
+    try:
+        with serve_process(env, cwd, args=("-m", "task_api.main")) as server:
+            assert httpx.get(f"{server.url}/health").json()["status"] == "healthy"
+            yield server.url
+    finally:
+        if server is not None:
+            log_path.write_text(server.log())
 
 
 def test_the_server_starts_from_the_environment_logs_its_store_and_serves(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ slow clients and CORS. Entry-point behaviour runs `python -m task_api.main` as a
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from shared.settings import DEFAULT_API_KEY, Settings, demo_key_problem
 from shared.storage import LocalStorage
 from task_api.app import create_app
 from task_api.mcp_guard import HostRule
+from task_api.security import RedactKeysFilter
 from task_api.server import MAX_HEADER_BYTES, REQUEST_READ_TIMEOUT
 from tests.api.conftest import API_KEY
 from tests.api.test_entrypoint import running_server
@@ -111,10 +113,34 @@ def test_a_key_in_the_query_string_is_refused_and_never_logged(tmp_path: Path) -
         assert response.status_code == 400
         assert response.json()["message"].startswith("Send the API key in the X-API-Key header")
     assert normal.status_code == 200
-    log = (tmp_path / "server.log").read_text()
-    assert API_KEY not in log
-    assert "api_key=REDACTED" in log
-    assert "q=maria" in log  # other parameters are logged as they are
+    assert API_KEY not in (tmp_path / "server.log").read_text()
+
+
+def test_the_access_log_never_shows_a_key_if_it_is_turned_on() -> None:
+    """The server runs without an access log (story logs instead); should uvicorn's be turned on, the filter
+    the app installs on it hides key-like query parameters and the key itself."""
+    redact = RedactKeysFilter(API_KEY)
+
+    def logged(path: str) -> str:
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            "",
+            0,
+            '%s - "%s %s HTTP/%s" %d',
+            ("1.2.3.4:5", "GET", path, "1.1", 400),
+            None,
+        )
+        assert redact.filter(record)
+        return record.getMessage()
+
+    assert (
+        logged(f"/users?api_key={API_KEY}&q=maria") == '1.2.3.4:5 - "GET /users?api_key=REDACTED&q=maria HTTP/1.1" 400'
+    )
+    assert logged(f"/users?X-Api-Key={API_KEY}") == '1.2.3.4:5 - "GET /users?X-Api-Key=REDACTED HTTP/1.1" 400'
+    assert logged("/users?token=abc") == '1.2.3.4:5 - "GET /users?token=REDACTED HTTP/1.1" 400'
+    assert logged(f"/users?q={API_KEY}") == '1.2.3.4:5 - "GET /users?REDACTED HTTP/1.1" 400'
+    assert logged("/users?q=maria") == '1.2.3.4:5 - "GET /users?q=maria HTTP/1.1" 400'
 
 
 # /mcp: exact Host and Origin, POST only

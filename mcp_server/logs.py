@@ -1,0 +1,69 @@
+"""Logs that tell the story: one line per tool call (tool, entity, outcome, time), the SDK's chatter silenced."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import IO, Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import DomainError
+from shared.models import Page, ScheduledCall, Task, User
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+tool_log = logging.getLogger("task_api.mcp")
+
+# The SDK logs each request's plumbing at INFO ("Terminating session: None" on every stateless call,
+# session manager start and stop); the story lines say what happened, so only its warnings stay.
+_QUIET = ("mcp", "httpx", "httpx2")
+
+_KINDS: dict[type[BaseModel], str] = {User: "user", ScheduledCall: "call", Task: "task"}
+_ID_ARGUMENTS = (("task_id", "task"), ("call_id", "call"), ("user_id", "user"))
+
+
+def configure_logging(stream: IO[str] | None = None, level: int = logging.INFO) -> None:
+    """The format of both entry points; `stream` is stderr for stdio, where stdout carries the protocol."""
+    logging.basicConfig(stream=stream, level=level, format=LOG_FORMAT)
+    quiet()
+
+
+def quiet() -> None:
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
+    kind = _KINDS.get(type(result))
+    if kind is not None:
+        return f"{kind}={result.id}"
+    if isinstance(result, Page):
+        return f"{len(result.items)} items" + (" (more)" if result.next_cursor else "")
+    for argument, name in _ID_ARGUMENTS:
+        if arguments.get(argument):
+            return f"{name}={arguments[argument]}"
+    return "-"
+
+
+def log_tool_call(
+    tool: str, arguments: Mapping[str, Any], elapsed: float, *, result: Any = None, error: BaseException | None = None
+) -> None:
+    """One line: `MCP <tool> <entity or count> <outcome> (<ms> ms)`."""
+    milliseconds = elapsed * 1000
+    if error is None:
+        tool_log.info("MCP %s %s ok (%.0f ms)", tool, _entity(result, arguments), milliseconds)
+    elif isinstance(error, DomainError):
+        outcome = f"refused: {type(error).__name__}: {error.message}"
+        tool_log.info("MCP %s %s %s (%.0f ms)", tool, _entity(None, arguments), outcome, milliseconds)
+    else:
+        if isinstance(error, ValidationError):
+            fields = ", ".join(sorted({".".join(map(str, e["loc"])) or "input" for e in error.errors()}))
+            tool_log.info(
+                "MCP %s %s refused: invalid %s (%.0f ms)", tool, _entity(None, arguments), fields, milliseconds
+            )
+        else:
+            # A bug, not a caller's mistake: the SDK logs the traceback; this line keeps the story complete.
+            tool_log.warning(
+                "MCP %s %s FAILED: %s (%.0f ms)", tool, _entity(None, arguments), type(error).__name__, milliseconds
+            )

@@ -1,0 +1,31 @@
+"""bench/board_viewers.py, shortened, so the board's cost figures in the README can be measured again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_board_viewers_bench_reports_a_row_per_viewer_count() -> None:
+    finished = subprocess.run(
+        [sys.executable, "bench/board_viewers.py", "--viewers", "1", "3", "--seconds", "7"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    header, *rows = finished.stdout.strip().splitlines()
+    assert header.split()[:3] == ["viewers", "server", "CPU"]
+    assert [row.split()[0] for row in rows] == ["1", "3"]
+    for row in rows:
+        viewers, _cpu, _rate, polls, ok, not_modified, errors = row.split()[:7]
+        assert int(errors) == 0
+        assert int(ok) >= int(viewers)  # the first look, and the change the bench makes after 5 s
+        assert int(polls) == int(ok) + int(not_modified)
+        assert "(1/1 changes)" in row  # every viewer saw the change

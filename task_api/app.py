@@ -24,7 +24,7 @@ from task_api.board import board_router, mount_board_assets
 from task_api.board.feed import BoardFeed
 from task_api.change_log import ChangeLogMiddleware
 from task_api.docs import redoc_router
-from task_api.errors import install_error_handlers
+from task_api.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from task_api.home import home_router
 from task_api.limits import BodySizeLimitMiddleware
 from task_api.mcp_guard import McpGuardMiddleware
@@ -102,7 +102,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.board_feed = BoardFeed(services)
     app.include_router(home_router())
     app.include_router(api_router())
-    app.include_router(board_router())
+    # Every error the board's data can answer, as for the REST routes (task_api/routes/__init__.py).
+    app.include_router(board_router(), responses=error_responses(*COMMON_ERRORS))
     app.include_router(redoc_router(app.title, app.openapi_url or "/openapi.json"))
     mount_board_assets(app)
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.

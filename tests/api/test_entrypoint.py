@@ -35,8 +35,7 @@ def running_server(env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[s
 
 
 def test_the_server_starts_from_the_environment_logs_its_store_and_serves(tmp_path: Path) -> None:
-    port = free_port()
-    env = clean_env(TASK_API_PORT=str(port), TASK_API_DATA_DIR=str(tmp_path / "data"), TASK_API_KEY=KEY)
+    env = clean_env(TASK_API_DATA_DIR=str(tmp_path / "data"), TASK_API_KEY=KEY)
     log_path = tmp_path / "server.log"
     with running_server(env, tmp_path, log_path) as url:
         created = httpx.post(
@@ -48,7 +47,7 @@ def test_the_server_starts_from_the_environment_logs_its_store_and_serves(tmp_pa
         assert (tmp_path / "data" / "mcp-pycon-demo-bucket" / "users" / f"{created.json()['id']}.json").is_file()
     log_text = log_path.read_text()
     # The start line of the one start-up path, as the stdio MCP server logs it too (tests/mcp/test_stdio.py).
-    serving = f"serving REST and MCP on http://127.0.0.1:{port}"
+    serving = f"serving REST and MCP on {url}"
     assert f"{serving}; data in local folder {tmp_path / 'data' / 'mcp-pycon-demo-bucket'}" in log_text
     assert "Traceback" not in log_text
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-API_KEY = "bench-board-key"
+API_KEY = "bench-board-key-0123"
 POLL_SECONDS = 1.0
 CHANGE_EVERY = 5.0
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -19,14 +19,13 @@ import os
 import platform
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,14 @@ from shared.models import TaskCreate, TaskStatus, UserCreate
 from shared.services import Services
 from shared.storage import LocalStorage, S3Storage
 from tests.clocks import TickingClock
-from tests.moto_server import free_port, moto_server
+from tests.live_server import ServerProcess, clean_env, serve_process
+from tests.moto_server import moto_server
 from tests.tcp_proxy import TcpProxy
 
 API_KEY = "bench-key-0123456789abcdef"
 HEADERS = {"X-API-Key": API_KEY}
 STATUSES = [s.value for s in TaskStatus]
 USERS = 10
-START_TIMEOUT = 30.0
 
 
 def log(message: str) -> None:
@@ -109,53 +108,34 @@ def seed_local(data_dir: Path, count: int) -> tuple[list[str], list[str]]:
 
 @dataclass
 class Server:
+    """A server under test, as its own process (started with the tests' launcher), restartable for cold runs."""
+
     name: str
-    command: list[str]
+    args: list[str]
     env: dict[str, str]
-    log_path: Path
+    scratch: Path
     proxy: TcpProxy | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    running: ServerProcess | None = None
+    _stack: ExitStack = field(default_factory=ExitStack)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        assert self.running is not None
+        return self.running.url
 
     def start(self) -> None:
-        with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen(
-                [*self.command, *(["--port", str(self.port)] if "naive" in self.name else [])],
-                env=self.env | {"TASK_API_PORT": str(self.port)},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.05)
+        self.running = self._stack.enter_context(serve_process(self.env, self.scratch, args=self.args))
 
     def peak_rss_mb(self) -> float:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        assert self.running is not None
+        for line in Path(f"/proc/{self.running.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        self._stack.close()
+        self.running = None
 
     def restart(self) -> None:
         self.stop()
@@ -163,33 +143,38 @@ class Server:
 
 
 def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASK_API_", "AWS_"))}
-    return env | {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    # PYTHONPATH: the servers run in a scratch folder, and bench/ (the baseline) is not an installed package.
+    return clean_env(
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION="us-east-1",
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+    )
 
 
-def ours_on_s3(bucket: str, proxy: TcpProxy, log_path: Path) -> Server:
+def ours_on_s3(bucket: str, proxy: TcpProxy, scratch: Path) -> Server:
     env = base_env() | {
         "TASK_API_STORAGE": "s3",
         "AWS_ENDPOINT_URL": proxy.url,
         "AWS_S3_BUCKET": bucket,
         "TASK_API_KEY": API_KEY,
     }
-    return Server("this server", [sys.executable, "-m", "task_api.main"], env, log_path, proxy)
+    return Server("this server", ["-m", "task_api.main"], env, scratch, proxy)
 
 
-def ours_on_local(data_dir: Path, log_path: Path) -> Server:
+def ours_on_local(data_dir: Path, scratch: Path) -> Server:
     env = base_env() | {
         "TASK_API_STORAGE": "local",
         "TASK_API_DATA_DIR": str(data_dir),
         "AWS_S3_BUCKET": "bench",
         "TASK_API_KEY": API_KEY,
     }
-    return Server("this server, local store", [sys.executable, "-m", "task_api.main"], env, log_path)
+    return Server("this server, local store", ["-m", "task_api.main"], env, scratch)
 
 
-def naive(bucket: str, proxy: TcpProxy, log_path: Path) -> Server:
-    command = [sys.executable, "-m", "bench.naive_app", "--bucket", bucket, "--endpoint", proxy.url]
-    return Server("naive baseline", command, base_env(), log_path, proxy)
+def naive(bucket: str, proxy: TcpProxy, scratch: Path) -> Server:
+    args = ["-m", "bench.naive_app", "--bucket", bucket, "--endpoint", proxy.url]
+    return Server("naive baseline", args, base_env(), scratch, proxy)
 
 
 # Measuring
@@ -393,8 +378,8 @@ def measure_s3(
     return figures
 
 
-def measure_local(data_dir: Path, tasks: list[str], log_path: Path, args: argparse.Namespace) -> dict[str, Figure]:
-    server = ours_on_local(data_dir, log_path)
+def measure_local(data_dir: Path, tasks: list[str], scratch: Path, args: argparse.Namespace) -> dict[str, Figure]:
+    server = ours_on_local(data_dir, scratch)
     reps = 3 if args.quick else 20
     server.start()
     try:
@@ -496,7 +481,7 @@ def run_s3(count: int, moto_url: str, scratch: Path, args: argparse.Namespace) -
     results: dict[str, dict[str, Figure]] = {}
     for name, build in (("ours", ours_on_s3), ("baseline", naive)):
         with TcpProxy(host, int(port), delay=args.delay_ms / 1000) as proxy:
-            server = build(buckets[0 if name == "ours" else 1], proxy, scratch / f"{name}-{count}.log")
+            server = build(buckets[0 if name == "ours" else 1], proxy, scratch)
             log(f"N = {count}: measuring the {server.name}")
             try:
                 results[name] = measure_s3(server, users, tasks, args, lists=name == "ours")
@@ -546,7 +531,7 @@ def main() -> None:
                 log(f"N = {count}: the local store")
                 data_dir = Path(scratch) / f"local-{count}"
                 _, local_tasks = seed_local(data_dir, count)
-                local = measure_local(data_dir, local_tasks, Path(scratch) / f"local-{count}.log", args)
+                local = measure_local(data_dir, local_tasks, Path(scratch), args)
                 report += [local_table(count, local), ""]
                 raw[f"local-{count}"] = {op: vars(f) for op, f in local.items()}
     text = "\n".join(report)

@@ -4,13 +4,14 @@ Every handler is `async def` and calls boto3 directly (so it blocks the event lo
 then one GET per object, in sequence, whatever page is asked for; a create checks its user with a GET and
 writes with boto3's defaults (Expect: 100-continue, a pool of 10). It reads and writes the same JSON objects
 as the real server, so both run on copies of one data set. Run it as
-`python -m bench.naive_app --port P --bucket B --endpoint URL`.
+`TASK_API_PORT=P python -m bench.naive_app --bucket B --endpoint URL` (the port as the real server takes it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -109,7 +110,7 @@ def build_app(bucket: str, endpoint: str) -> FastAPI:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TASK_API_PORT", "8000")))
     parser.add_argument("--bucket", required=True)
     parser.add_argument("--endpoint", required=True)
     args = parser.parse_args()

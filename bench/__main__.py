@@ -368,6 +368,7 @@ def measure_s3(
         lambda c, n: c.patch(f"/tasks/{tasks[n]}/status", params={"new_status": STATUSES[(n + 1) % 4]}),
     )
     if cold_reps or len(tasks) <= args.baseline_max_n:
+        http(server, Figure(), 1, list_all)  # the steady state: a server that has listed once (cold lists are above)
         figures["16 clients: get / list by user / create"] = mix(server, users, tasks, 16, args.mix_seconds)
         server.start()  # mix() stops it; the RSS figure is read from a process that ran everything but the mix
         http(server, Figure(), 1, list_all)

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def test_the_shortened_bench_runs_both_servers_and_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench"
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench", "--n", "50", "--quick", "--mix-seconds", "2", "--out", str(out)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-    assert finished.returncode == 0, finished.stderr[-3000:]
+    run_bench("-m", "bench", "--n", "50", "--quick", "--mix-seconds", "2", "--out", str(out), timeout=240)
     report = out.with_suffix(".md").read_text()
     figures = json.loads(out.with_suffix(".json").read_text())
     ours, baseline = figures["50"]["ours"], figures["50"]["baseline"]

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def test_the_board_viewers_bench_reports_a_row_per_viewer_count() -> None:
-    finished = subprocess.run(
-        [sys.executable, "bench/board_viewers.py", "--viewers", "1", "3", "--seconds", "7"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-    assert finished.returncode == 0, finished.stderr[-3000:]
+    finished = run_bench("bench/board_viewers.py", "--viewers", "1", "3", "--seconds", "7", timeout=180)
     header, *rows = finished.stdout.strip().splitlines()
     assert header.split()[:3] == ["viewers", "server", "CPU"]
     assert [row.split()[0] for row in rows] == ["1", "3"]

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from shared.models import ID_PATTERN
 
 COLLECTIONS = ("users", "calls", "tasks")
+# Records kept beside the entities, in collections of their own: idempotency records, and each entity's history
+# under `history/<collection>/<id>/` (one collection per entity, so its history lists with one prefix).
+IDEMPOTENCY = "idempotency"
+HISTORY = "history"
 SUFFIX = ".json"
 # S3's most keys per ListObjectsV2 call; also the chunk the local store lists in, so both count alike.
 LIST_PAGE_MAX = 1000
@@ -68,10 +72,24 @@ def id_of(name: str) -> str | None:
     return object_id if is_valid_id(object_id) else None
 
 
+def history_collection(collection: str, object_id: str) -> str:
+    """The collection holding the history records of one entity."""
+    return f"{HISTORY}/{collection}/{object_id}"
+
+
+def check_collection(collection: str) -> None:
+    """Refuse a collection that is not one of ours: an entity collection, idempotency, or an entity's history."""
+    if collection in COLLECTIONS or collection == IDEMPOTENCY:
+        return
+    parts = collection.split("/")
+    if len(parts) == 3 and parts[0] == HISTORY and parts[1] in COLLECTIONS and is_valid_id(parts[2]):
+        return
+    raise ValueError(f"unknown collection {collection!r}")
+
+
 def check_key(collection: str, object_id: str) -> None:
     """Refuse anything that could escape the collection (a "/", "..") before it reaches a key or a path."""
-    if collection not in COLLECTIONS:
-        raise ValueError(f"unknown collection {collection!r}")
+    check_collection(collection)
     if not is_valid_id(object_id):
         raise ValueError(f"invalid object id {object_id!r}")
 

@@ -35,6 +35,7 @@ from shared.storage.base import (
     Storage,
     StoredObject,
     VersionMismatch,
+    check_collection,
     check_key,
     id_of,
     key_name,
@@ -220,8 +221,7 @@ class LocalStorage(Storage):
     def list_refs(
         self, collection: str, *, start_after: str | None = None, limit: int | None = None
     ) -> list[ObjectRef]:
-        if collection not in COLLECTIONS:
-            raise ValueError(f"unknown collection {collection!r}")
+        check_collection(collection)
         directory = self.root / collection
         self._check_root()  # a missing data folder is an error, not an empty list
         names, ids = self._names(directory)

@@ -14,13 +14,13 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from shared.errors import StorageUnavailable
 from shared.storage.base import (
-    COLLECTIONS,
     LIST_PAGE_MAX,
     AlreadyExists,
     ObjectRef,
     Storage,
     StoredObject,
     VersionMismatch,
+    check_collection,
     check_key,
     id_of,
     key_name,
@@ -273,8 +273,7 @@ class S3Storage(Storage):
     def list_refs(
         self, collection: str, *, start_after: str | None = None, limit: int | None = None
     ) -> list[ObjectRef]:
-        if collection not in COLLECTIONS:
-            raise ValueError(f"unknown collection {collection!r}")
+        check_collection(collection)
         prefix = f"{collection}/"
         request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
         if start_after is not None:

@@ -62,3 +62,17 @@ class StoredObjectInvalid(DomainError):
         self.entity_id = entity_id
         self.key = key
         self.reason = reason
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key sent again with a different request: the first request's result is not this one's."""
+
+    def __init__(self, key: str, kind: str) -> None:
+        super().__init__(
+            "idempotency_key",
+            f"The idempotency key {key!r} was first used with a different {kind.lower()} (another body) in the "
+            f"last 24 hours, so it was refused and nothing was created. Send that same body again to get the "
+            f"first result, or use a new key for a new {kind.lower()}.",
+        )
+        self.key = key
+        self.kind = kind

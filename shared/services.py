@@ -9,13 +9,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from pydantic import BaseModel
+
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.idempotency import CreateOutcome, IdempotentCreates
 from shared.ids import IdFactory
 from shared.models import (
     CallCreate,
     CallFilter,
     CallReschedule,
     CallStatus,
+    Entity,
     Page,
     ScheduledCall,
     Task,
@@ -36,6 +40,7 @@ from shared.storage.repository import DEFAULT_CACHE_ENTRIES, Repository
 Clock = Callable[[], datetime]
 
 StatusT = TypeVar("StatusT", ScheduledCall, Task)
+EntityT = TypeVar("EntityT", bound=Entity)
 
 _RESCHEDULABLE = frozenset({CallStatus.SCHEDULED, CallStatus.RESCHEDULED})
 _ONE_TICK = timedelta(microseconds=1)
@@ -43,6 +48,10 @@ _ONE_TICK = timedelta(microseconds=1)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _no_rule() -> None:
+    """A create with no rule beyond its model's."""
 
 
 class Services:
@@ -55,6 +64,7 @@ class Services:
         self.users = Repository(storage, "users", User, "User", cache_entries=cache_entries)
         self.calls = Repository(storage, "calls", ScheduledCall, "Call", cache_entries=cache_entries)
         self.tasks = Repository(storage, "tasks", Task, "Task", cache_entries=cache_entries)
+        self._idempotent = IdempotentCreates(storage, self._now)
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
@@ -71,6 +81,26 @@ class Services:
 
         return repository.update(entity_id, change)
 
+    def _create(
+        self,
+        repository: Repository[EntityT],
+        data: BaseModel,
+        mint: Callable[[datetime], EntityT],
+        check: Callable[[], None],
+        idempotency_key: str | None,
+        outcome: CreateOutcome | None,
+    ) -> EntityT:
+        """Check the rules, mint the entity and write it; with a key, once per key (see shared/idempotency.py)."""
+        if idempotency_key is None:
+            check()
+            entity = mint(self._now())
+            repository.add(entity.id, entity)
+            return entity
+        created = self._idempotent.create(repository, idempotency_key, data, lambda: mint(self._now()), check)
+        if outcome is not None:
+            outcome.replayed = created.replayed
+        return created.entity
+
     def _require_user(self, user_id: str) -> None:
         # Nothing deletes users, so a user seen once is known for good: a create naming them costs one write.
         if not self.users.exists(user_id):
@@ -78,11 +108,22 @@ class Services:
 
     # Users
 
-    def create_user(self, data: UserCreate) -> User:
-        now = self._now()
-        user = User(id=self._ids.new_id(now), created_at=now, updated_at=now, **data.model_dump())
-        self.users.add(user.id, user)
-        return user
+    def create_user(
+        self,
+        data: UserCreate,
+        *,
+        idempotency_key: str | None = None,
+        outcome: CreateOutcome | None = None,
+    ) -> User:
+        def mint(now: datetime) -> User:
+            return User(id=self._ids.new_id(now), created_at=now, updated_at=now, **data.model_dump())
+
+        return self._create(self.users, data, mint, _no_rule, idempotency_key, outcome)
+
+    def users_with_email(self, email: str) -> list[User]:
+        """The users whose email is this one, compared case-insensitively once normalized (oldest first)."""
+        wanted = email.strip().casefold()
+        return self.users.all(lambda user: user.email.casefold() == wanted).items
 
     def get_user(self, user_id: str) -> User:
         return self.users.get(user_id)
@@ -102,14 +143,27 @@ class Services:
 
     # Scheduled calls
 
-    def schedule_call(self, data: CallCreate) -> ScheduledCall:
-        self._require_user(data.user_id)
-        now = self._now()
-        call = ScheduledCall(
-            id=self._ids.new_id(now), status=CallStatus.SCHEDULED, created_at=now, updated_at=now, **data.model_dump()
-        )
-        self.calls.add(call.id, call)
-        return call
+    def schedule_call(
+        self,
+        data: CallCreate,
+        *,
+        idempotency_key: str | None = None,
+        outcome: CreateOutcome | None = None,
+    ) -> ScheduledCall:
+        def check() -> None:
+            # Rules go here, not after: a retry that its own first call now breaks (an overlap) is replayed.
+            self._require_user(data.user_id)
+
+        def mint(now: datetime) -> ScheduledCall:
+            return ScheduledCall(
+                id=self._ids.new_id(now),
+                status=CallStatus.SCHEDULED,
+                created_at=now,
+                updated_at=now,
+                **data.model_dump(),
+            )
+
+        return self._create(self.calls, data, mint, check, idempotency_key, outcome)
 
     def get_call(self, call_id: str) -> ScheduledCall:
         return self.calls.get(call_id)
@@ -144,15 +198,23 @@ class Services:
 
     # Tasks
 
-    def create_task(self, data: TaskCreate) -> Task:
-        if data.user_id is not None:
-            self._require_user(data.user_id)
-        now = self._now()
-        task = Task(
-            id=self._ids.new_id(now), status=TaskStatus.TODO, created_at=now, updated_at=now, **data.model_dump()
-        )
-        self.tasks.add(task.id, task)
-        return task
+    def create_task(
+        self,
+        data: TaskCreate,
+        *,
+        idempotency_key: str | None = None,
+        outcome: CreateOutcome | None = None,
+    ) -> Task:
+        def check() -> None:
+            if data.user_id is not None:
+                self._require_user(data.user_id)
+
+        def mint(now: datetime) -> Task:
+            return Task(
+                id=self._ids.new_id(now), status=TaskStatus.TODO, created_at=now, updated_at=now, **data.model_dump()
+            )
+
+        return self._create(self.tasks, data, mint, check, idempotency_key, outcome)
 
     def get_task(self, task_id: str) -> Task:
         return self.tasks.get(task_id)

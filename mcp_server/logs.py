@@ -6,10 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import IO, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from shared.errors import DomainError
-from shared.models import Page, ScheduledCall, Task, User
+from shared.models import Entity, Page, ScheduledCall, Task, User
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -19,7 +19,7 @@ tool_log = logging.getLogger("task_api.mcp")
 # session manager start and stop); the story lines say what happened, so only its warnings stay.
 _QUIET = ("mcp", "httpx", "httpx2")
 
-_KINDS: dict[type[BaseModel], str] = {User: "user", ScheduledCall: "call", Task: "task"}
+_KINDS: dict[type[Entity], str] = {User: "user", ScheduledCall: "call", Task: "task"}
 _ID_ARGUMENTS = (("task_id", "task"), ("call_id", "call"), ("user_id", "user"))
 
 
@@ -35,9 +35,9 @@ def quiet() -> None:
 
 
 def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
-    kind = _KINDS.get(type(result))
-    if kind is not None:
-        return f"{kind}={result.id}"
+    for model, kind in _KINDS.items():  # isinstance: create_user answers a CreatedUser, a User with a note
+        if isinstance(result, model):
+            return f"{kind}={result.id}"
     if isinstance(result, Page):
         return f"{len(result.items)} items" + (" (more)" if result.next_cursor else "")
     for argument, name in _ID_ARGUMENTS:

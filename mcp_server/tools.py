@@ -10,6 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from shared.idempotency import IdempotencyKey
 from shared.models import (
     DEFAULT_DURATION,
     QUERY_MAX,
@@ -61,6 +62,10 @@ CURSOR = Field(
 )
 NOTES = Field(description="Optional free text, at most 500 characters.")
 DUE_DATE = Field(description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset = UTC.")
+IDEMPOTENCY_KEY = Field(
+    description="Optional: a unique string (e.g. a UUID) for this create. Reuse the same key when retrying the same "
+    "create: you get the first result back instead of a duplicate."
+)
 SCHEDULED_FOR = Field(
     description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset = UTC."
 )
@@ -101,6 +106,27 @@ class TaskPage(ToolPage[Task]):
     """One page of tasks, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
 
 
+class CreatedUser(User):
+    """The new user, with a note when someone else already has this email."""
+
+    note: str | None = Field(
+        default=None,
+        exclude_if=lambda note: note is None,
+        description="Present only when another user already has this email: likely the same person.",
+    )
+
+
+def _duplicate_email_note(user: User, others: list[User]) -> str | None:
+    if not others:
+        return None
+    named = ", ".join(f"{other.id} ({other.name})" for other in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    return (
+        f"The email {user.email} already belongs to user {named}{more}. If that is the same person, use that "
+        "id from now on; two users with one email are allowed."
+    )
+
+
 def register_tools(mcp: MCPServer, services: Services) -> None:
     _register_user_tools(mcp, services)
     _register_call_tools(mcp, services)
@@ -118,15 +144,19 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
             UserType.CLIENT
         ),
         notes: Annotated[Notes | None, NOTES] = None,
-    ) -> User:
+        idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
+    ) -> CreatedUser:
         """Register a new user (a client, prospect or partner) and return it with its id.
 
         Call find_users first: if the person is already there, use their id instead of creating a duplicate.
         Next, use the returned id with schedule_call or create_task.
         """
-        return services.create_user(
-            UserCreate(name=name, email=email, company=company, user_type=user_type, notes=notes)
+        user = services.create_user(
+            UserCreate(name=name, email=email, company=company, user_type=user_type, notes=notes),
+            idempotency_key=idempotency_key,
         )
+        others = [other for other in services.users_with_email(user.email) if other.id != user.id]
+        return CreatedUser(**dict(user), note=_duplicate_email_note(user, others))
 
     @mcp.tool(title="Get a user", annotations=READ_ONLY)
     @service_tool
@@ -186,6 +216,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
         duration_minutes: Duration = DEFAULT_DURATION,
         notes: Annotated[Notes | None, NOTES] = None,
+        idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
     ) -> ScheduledCall:
         """Book a call with a user; returns the call (status "scheduled") with its id.
 
@@ -199,7 +230,8 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
                 scheduled_for=scheduled_for,
                 duration_minutes=duration_minutes,
                 notes=notes,
-            )
+            ),
+            idempotency_key=idempotency_key,
         )
 
     @mcp.tool(title="Get a call", annotations=READ_ONLY)
@@ -272,6 +304,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
             EntityId | None, Field(description="Optional: the user it is for, an id from find_users.")
         ] = None,
         due_date: Annotated[UtcDatetime | None, DUE_DATE] = None,
+        idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
     ) -> Task:
         """Create a task (status "todo") and return it with its id; optionally for a user and with a due date.
 
@@ -279,7 +312,8 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         an existing task so you do not create a duplicate.
         """
         return services.create_task(
-            TaskCreate(title=title, description=description, user_id=user_id, due_date=due_date)
+            TaskCreate(title=title, description=description, user_id=user_id, due_date=due_date),
+            idempotency_key=idempotency_key,
         )
 
     @mcp.tool(title="Get a task", annotations=READ_ONLY)

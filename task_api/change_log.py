@@ -50,12 +50,14 @@ class ChangeLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        replayed = False
         body = bytearray()
 
         async def recording_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, replayed
             if message["type"] == "http.response.start":
                 status = message["status"]
+                replayed = (b"idempotent-replayed", b"true") in message.get("headers", [])
             elif message["type"] == "http.response.body" and len(body) < _MAX_CAPTURED:
                 body.extend(message.get("body", b""))
             await send(message)
@@ -65,6 +67,8 @@ class ChangeLogMiddleware:
         finally:
             milliseconds = (time.perf_counter() - started) * 1000
             outcome = str(status) if status < 400 else f"{status} {_reason(bytes(body))}".rstrip()
+            if replayed:  # a retry answered from its idempotency record: nothing was changed
+                outcome += " replayed"
             log.info(
                 "REST %s %s %s %s (%.0f ms)",
                 scope["method"],

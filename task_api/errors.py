@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # InvalidInput names a field; these are the ones that arrive in the query string rather than the body.
 _QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before"})
+# And these arrive in a header, under this name.
+_HEADER_FIELDS = {"idempotency_key": "Idempotency-Key"}
 
 
 class ErrorBody(BaseModel):
@@ -98,6 +100,8 @@ async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         # The same shape as FastAPI's own validation errors, so clients parse one 422 format.
         if exc.field in _QUERY_FIELDS:
             loc = ["query", exc.field]
+        elif exc.field in _HEADER_FIELDS:
+            loc = ["header", _HEADER_FIELDS[exc.field]]
         else:
             loc = ["body"] if exc.field == "body" else ["body", exc.field]
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": "value_error"}]}, status_code=422)

@@ -6,16 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.idempotency import CreateOutcome
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call")
-def schedule_call(payload: CallCreate, services: ServicesDep) -> ScheduledCall:
-    return services.schedule_call(payload)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call", responses=CREATE_RESPONSES)
+def schedule_call(
+    payload: CallCreate, services: ServicesDep, response: Response, idempotency_key: IdempotencyKeyHeader = None
+) -> ScheduledCall:
+    outcome = CreateOutcome()
+    created = services.schedule_call(payload, idempotency_key=idempotency_key, outcome=outcome)
+    mark_replay(response, outcome)
+    return created
 
 
 @router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[ScheduledCall])

@@ -6,16 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.idempotency import CreateOutcome
 from shared.models import Task, TaskCreate, TaskFilter, TaskStatus, TaskUpdate
 from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[ApiKeyDoc])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new task")
-def create_task(payload: TaskCreate, services: ServicesDep) -> Task:
-    return services.create_task(payload)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new task", responses=CREATE_RESPONSES)
+def create_task(
+    payload: TaskCreate, services: ServicesDep, response: Response, idempotency_key: IdempotencyKeyHeader = None
+) -> Task:
+    outcome = CreateOutcome()
+    created = services.create_task(payload, idempotency_key=idempotency_key, outcome=outcome)
+    mark_replay(response, outcome)
+    return created
 
 
 @router.get("", summary="List all tasks (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[Task])

@@ -6,16 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.idempotency import CreateOutcome
 from shared.models import User, UserCreate, UserQuery
 from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[ApiKeyDoc])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new user")
-def create_user(payload: UserCreate, services: ServicesDep) -> User:
-    return services.create_user(payload)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a new user", responses=CREATE_RESPONSES)
+def create_user(
+    payload: UserCreate, services: ServicesDep, response: Response, idempotency_key: IdempotencyKeyHeader = None
+) -> User:
+    outcome = CreateOutcome()
+    created = services.create_user(payload, idempotency_key=idempotency_key, outcome=outcome)
+    mark_replay(response, outcome)
+    return created
 
 
 @router.get("", summary="List all users, or search them", responses=NEXT_CURSOR_DOC, response_model=list[User])

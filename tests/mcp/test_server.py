@@ -149,7 +149,7 @@ async def test_every_tool_declares_an_object_output_schema_named_for_what_it_ret
     titles = {tool.name: (tool.output_schema or {}).get("title") for tool in listed.values()}
 
     assert titles == {
-        "create_user": "User",
+        "create_user": "CreatedUser",
         "get_user": "User",
         "list_users": "UserPage",
         "find_users": "UserPage",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +16,9 @@ from mcp import Client
 from mcp_server import build_mcp
 from shared.services import Services
 from shared.storage import Storage
-from tests.api.conftest import make_user
+from tests.api.conftest import API_KEY, make_user
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 MARIA = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
 
 
@@ -146,3 +150,30 @@ def test_openapi_documents_the_header_and_the_replay(client: httpx.Client) -> No
         assert "24 hours" in parameter["description"]
         assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
         assert "Idempotency-Key" in operation["responses"]["422"]["description"]
+
+
+def readme_retry_command() -> str:
+    [block] = [b for b in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S) if "Idempotency-Key:" in b]
+    return block
+
+
+def test_the_readme_retry_command_run_twice_makes_one_task_and_says_so(base_url: str, client: httpx.Client) -> None:
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed to run the README's command (apt-get install curl)")
+    command = (
+        readme_retry_command()
+        .replace("http://localhost:8000", base_url)
+        .replace("demo-secret-key-change-in-production", API_KEY)
+    )
+
+    first, again = (
+        subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True).stdout
+        for _ in range(2)
+    )
+
+    assert first.startswith("HTTP/1.1 201") and again.startswith("HTTP/1.1 201")
+    assert "idempotent-replayed: true" not in first.lower()
+    assert "idempotent-replayed: true" in again.lower()
+    assert first.rsplit("\n", 1)[-1] == again.rsplit("\n", 1)[-1]  # the same body
+    [task] = client.get("/tasks").json()
+    assert task["title"] == "Prepare onboarding materials" and task["id"] in again

@@ -63,8 +63,8 @@ CURSOR = Field(
 NOTES = Field(description="Optional free text, at most 500 characters.")
 DUE_DATE = Field(description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset = UTC.")
 IDEMPOTENCY_KEY = Field(
-    description="Optional: a unique string (e.g. a UUID) for this create. Reuse the same key when retrying the same "
-    "create: you get the first result back instead of a duplicate."
+    description="Optional unique string, e.g. a UUID. Reuse the same key when retrying the same create: you get "
+    "the first result, not a duplicate."
 )
 SCHEDULED_FOR = Field(
     description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset = UTC."
@@ -112,7 +112,7 @@ class CreatedUser(User):
     note: str | None = Field(
         default=None,
         exclude_if=lambda note: note is None,
-        description="Present only when another user already has this email: likely the same person.",
+        description="Only when another user already has this email (likely the same person).",
     )
 
 

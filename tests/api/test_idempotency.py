@@ -15,8 +15,11 @@ from mcp import Client
 
 from mcp_server import build_mcp
 from shared.services import Services
+from shared.settings import Settings
 from shared.storage import Storage
+from task_api.app import create_app
 from tests.api.conftest import API_KEY, make_user
+from tests.live_server import serve
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARIA = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
@@ -177,3 +180,25 @@ def test_the_readme_retry_command_run_twice_makes_one_task_and_says_so(base_url:
     assert first.rsplit("\n", 1)[-1] == again.rsplit("\n", 1)[-1]  # the same body
     [task] = client.get("/tasks").json()
     assert task["title"] == "Prepare onboarding materials" and task["id"] in again
+
+
+def test_a_browser_at_a_configured_origin_may_send_the_key_and_read_the_replay(local_storage: Storage) -> None:
+    origin = "http://localhost:6274"
+    settings = Settings(TASK_API_KEY=API_KEY, TASK_API_CORS_ORIGINS=origin)
+    with serve(create_app(settings, services=Services(local_storage))) as url:
+        preflight = httpx.options(
+            f"{url}/tasks",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key",
+            },
+        )
+        headers = {"Origin": origin, "X-API-Key": API_KEY, "Idempotency-Key": "k"}
+        httpx.post(f"{url}/tasks", json={"title": "Deck"}, headers=headers)
+        replay = httpx.post(f"{url}/tasks", json={"title": "Deck"}, headers=headers)
+
+    assert preflight.status_code == 200
+    assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert "idempotent-replayed" in replay.headers["access-control-expose-headers"].lower()

@@ -6,22 +6,24 @@ import logging
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
-from mcp_server import build_mcp
 from shared.services import Services
 from shared.settings import Settings
 from shared.storage import Storage
 from task_api.app import create_app
-from tests.api.conftest import API_KEY, make_user
+from tests.api.conftest import API_KEY, make_user, stdio_env
 from tests.live_server import serve
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+README = REPO_ROOT / "README.md"
 MARIA = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
 
 
@@ -115,26 +117,30 @@ def test_a_replay_is_logged_as_one(client: httpx.Client, caplog: pytest.LogCaptu
 
 
 @pytest.mark.anyio
-async def test_a_key_holds_across_a_rest_create_and_an_mcp_create_over_one_store(
+async def test_a_key_holds_across_a_rest_create_and_the_stdio_mcp_process_over_one_store(
     client: httpx.Client, api_storage: Storage
 ) -> None:
     maria = make_user(client)
     body = {"user_id": maria["id"], "title": "Onboarding", "scheduled_for": "2025-10-25T12:00:00+02:00"}
     over_rest = create(client, "/calls", body, "book-maria").json()
 
-    # Another process's services over the same store, through a real MCP client.
-    async with Client(build_mcp(Services(api_storage))) as mcp:
-        over_mcp = await mcp.call_tool(
-            "schedule_call",
-            {
-                "user_id": maria["id"],
-                "title": "Onboarding",
-                "scheduled_for": "2025-10-25T10:00:00Z",  # the same instant, written otherwise
-                "duration_minutes": 30,  # the default, given
-                "idempotency_key": "book-maria",
-            },
-        )
-        task_over_mcp = await mcp.call_tool("create_task", {"title": "Send the deck", "idempotency_key": "deck-1"})
+    # The stdio MCP server, its own process over the same store, through a real MCP client.
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_server"], env=stdio_env(api_storage), cwd=REPO_ROOT
+    )
+    with anyio.fail_after(60):
+        async with Client(params, read_timeout_seconds=30) as mcp:
+            over_mcp = await mcp.call_tool(
+                "schedule_call",
+                {
+                    "user_id": maria["id"],
+                    "title": "Onboarding",
+                    "scheduled_for": "2025-10-25T10:00:00Z",  # the same instant, written otherwise
+                    "duration_minutes": 30,  # the default, given
+                    "idempotency_key": "book-maria",
+                },
+            )
+            task_over_mcp = await mcp.call_tool("create_task", {"title": "Send the deck", "idempotency_key": "deck-1"})
 
     assert not over_mcp.is_error and over_mcp.structured_content == over_rest
     assert [call["id"] for call in client.get("/calls").json()] == [over_rest["id"]]

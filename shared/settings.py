@@ -33,7 +33,8 @@ class StorageKind(StrEnum):
 class Settings(BaseSettings):
     """Built where a process starts (the app factory, the stdio entry point), never at import time."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refused setting's error never repeats the value, which may be a key.
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, hide_input_in_errors=True)
 
     # Full keys (read and write): TASK_API_KEY, one, and TASK_API_KEYS, several (so a key can be rotated: the
     # new one is added, clients move, the old one is removed). TASK_API_READ_KEYS: keys that can only read.

@@ -136,6 +136,17 @@ class Settings(BaseSettings):
     def enabled_toolsets(self) -> tuple[str, ...]:
         return parse_toolsets(self.toolsets)
 
+    def describe_access(self) -> str:
+        """For the start-up log: the keys by label and scope (never the keys), read-only, the MCP toolsets."""
+        keys = ", ".join(f"{key.label} ({'read-only' if key.read_only else 'full'})" for key in self.access_keys())
+        toolsets = self.enabled_toolsets()
+        return (
+            "API keys: "
+            + keys
+            + ("; the server is read-only" if self.read_only else "")
+            + (f"; MCP toolsets: {', '.join(toolsets)}" if toolsets != TOOLSETS else "")
+        )
+
     def with_access_flags(self, flags: argparse.Namespace) -> Settings:
         """These settings with --read-only/--no-read-only and --toolsets applied: flags win over the env."""
         changes: dict[str, object] = {}

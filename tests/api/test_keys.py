@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +29,7 @@ from shared.storage import LocalStorage
 from task_api.app import create_app
 from task_api.security import WRITE_METHODS
 from tests.api.test_mcp_http import mcp_client, structured
-from tests.live_server import serve
+from tests.live_server import clean_env, serve, serve_process
 
 OLD = "old-key-0123456789abcdef"
 NEW = "new-key-0123456789abcdef"
@@ -160,6 +163,39 @@ def test_the_key_label_reaches_the_service_layer_and_the_change_log(
     assert re.fullmatch(rf"REST POST /users user={user['id']} 201 \(\d+ ms\) by ci", lines[0]), lines
     assert re.fullmatch(r"REST POST /tasks - 403 This API key \(dashboard\) is read-only.* by dashboard", lines[1])
     assert READER not in "\n".join(lines) and NEW not in "\n".join(lines)
+
+
+def test_the_server_process_takes_keys_from_the_environment_and_logs_only_their_labels(tmp_path: Path) -> None:
+    env = clean_env(
+        TASK_API_DATA_DIR=str(tmp_path / "data"),
+        TASK_API_KEYS=f"laptop:{OLD},ci:{NEW}",
+        TASK_API_READ_KEYS=f"dashboard:{READER}",
+        TASK_API_TOOLSETS="users,tasks",
+    )
+    with serve_process(env, tmp_path) as server:
+        for key in (OLD, NEW):
+            with http(server.url, key) as client:
+                assert client.post("/users", json=USER).status_code == 201
+        with http(server.url, READER) as reader:
+            assert reader.post("/users", json=USER).status_code == 403
+            assert len(reader.get("/users").json()) == 2
+        log = server.log()
+    assert "API keys: laptop (full), ci (full), dashboard (read-only); MCP toolsets: users, tasks" in log
+    assert re.search(r"REST POST /users user=\S+ 201 \(\d+ ms\) by ci", log)
+    assert not any(key in log for key in (OLD, NEW, READER))
+
+
+def test_a_key_listed_twice_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    env = clean_env(TASK_API_KEY=OLD, TASK_API_READ_KEYS=f"dashboard:{OLD}")
+    done = subprocess.run(
+        [sys.executable, "-m", "task_api", "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "task-api: invalid configuration in the environment:",
+        "  TASK_API_READ_KEYS: the key labelled 'dashboard' is the same key as the one labelled 'default' in "
+        "TASK_API_KEY; list each key once",
+    ]
 
 
 # MCP over HTTP

@@ -28,7 +28,7 @@ from shared.settings import Settings
 from shared.storage import LocalStorage
 from task_api.app import create_app
 from task_api.security import WRITE_METHODS
-from tests.api.test_mcp_http import mcp_client, structured
+from tests.api.test_mcp_http import INITIALIZE, MCP_HEADERS, mcp_client, structured
 from tests.live_server import clean_env, serve, serve_process
 
 OLD = "old-key-0123456789abcdef"
@@ -254,3 +254,18 @@ async def test_a_read_only_server_has_no_write_tools_over_http_for_any_key(local
             refused = await full.call_tool("create_user", USER)
     assert {tool.name for tool in tools} == {"get_user", "list_users", "find_users", "get_task", "list_tasks"}
     assert refused.is_error and "Unknown tool" in text_of(refused.content)
+
+
+@pytest.mark.anyio
+async def test_a_read_only_key_is_held_to_it_on_the_2025_protocol_too(url: str) -> None:
+    """What Claude Code speaks: plain JSON-RPC over POST, protocol 2025-06-18, each message on its own."""
+    headers = {**MCP_HEADERS, "X-API-Key": READER, "Mcp-Protocol-Version": "2025-06-18"}
+    async with httpx.AsyncClient(base_url=url, headers=headers) as raw:
+        assert (await raw.post("/mcp", json=INITIALIZE)).status_code == 200
+        listing = await raw.post("/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+        call = {"name": "create_task", "arguments": {"title": "Sneaky"}}
+        refused = await raw.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call})
+    names = {tool["name"] for tool in listing.json()["result"]["tools"]}
+    assert names == {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks"}
+    assert refused.json()["result"]["isError"] is True
+    assert "this API key (dashboard) is read-only" in refused.json()["result"]["content"][0]["text"]

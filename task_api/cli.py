@@ -26,7 +26,8 @@ examples:
   task-api seed                       load the demo data set into the configured store (idempotent)
   task-api demo                       play the PyCon scenarios against the running server's /mcp
   task-api demo --local               the same, in-process on the configured store
-  task-api mcp                        the MCP server on stdio, for Claude Desktop or the Inspector"""
+  task-api mcp                        the MCP server on stdio, for Claude Desktop or the Inspector
+  task-api mcp --read-only            the same, with only the tools that read (also --toolsets users,calls)"""
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

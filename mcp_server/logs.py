@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from shared.context import current_actor
 from shared.errors import DomainError
 from shared.models import Entity, Page, ScheduledCall, Task, User
 
@@ -49,21 +50,30 @@ def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
 def log_tool_call(
     tool: str, arguments: Mapping[str, Any], elapsed: float, *, result: Any = None, error: BaseException | None = None
 ) -> None:
-    """One line: `MCP <tool> <entity or count> <outcome> (<ms> ms)`."""
+    """One line: `MCP <tool> <entity or count> <outcome> (<ms> ms) by <label>`.
+
+    The label is the acting key's (TaskAPIServer.call_tool sets it around the call; the context follows
+    the tool into its worker thread).
+    """
     milliseconds = elapsed * 1000
+    by = current_actor().label
     if error is None:
-        tool_log.info("MCP %s %s ok (%.0f ms)", tool, _entity(result, arguments), milliseconds)
+        tool_log.info("MCP %s %s ok (%.0f ms) by %s", tool, _entity(result, arguments), milliseconds, by)
     elif isinstance(error, DomainError):
         outcome = f"refused: {type(error).__name__}: {error.message}"
-        tool_log.info("MCP %s %s %s (%.0f ms)", tool, _entity(None, arguments), outcome, milliseconds)
+        tool_log.info("MCP %s %s %s (%.0f ms) by %s", tool, _entity(None, arguments), outcome, milliseconds, by)
     else:
         if isinstance(error, ValidationError):
             fields = ", ".join(sorted({".".join(map(str, e["loc"])) or "input" for e in error.errors()}))
-            tool_log.info(
-                "MCP %s %s refused: invalid %s (%.0f ms)", tool, _entity(None, arguments), fields, milliseconds
-            )
+            outcome = f"refused: invalid {fields}"
+            tool_log.info("MCP %s %s %s (%.0f ms) by %s", tool, _entity(None, arguments), outcome, milliseconds, by)
         else:
             # A bug, not a caller's mistake: the SDK logs the traceback; this line keeps the story complete.
             tool_log.warning(
-                "MCP %s %s FAILED: %s (%.0f ms)", tool, _entity(None, arguments), type(error).__name__, milliseconds
+                "MCP %s %s FAILED: %s (%.0f ms) by %s",
+                tool,
+                _entity(None, arguments),
+                type(error).__name__,
+                milliseconds,
+                by,
             )

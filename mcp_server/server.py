@@ -1,24 +1,30 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
 import time
+from collections.abc import Callable, Collection
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, Icon, InputRequiredResult, ToolAnnotations
 from pydantic import ValidationError
 
+from mcp_server.access import HideWriteToolsFromReadOnlyKeys, read_only_refusal, request_grant, writes
 from mcp_server.errors import explain_validation
 from mcp_server.logs import log_tool_call
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
+from shared.access import TOOLSETS, Grant
+from shared.context import Actor, acting
 from shared.errors import InvalidInput
 from shared.runtime import package_version
 from shared.services import Clock, Services, utc_now
 
 SERVER_NAME = "task-api"
+# Who acts when a tool is called without an HTTP request (stdio, in memory): whoever started the process.
+LOCAL_LABEL = "local"
 
 INSTRUCTIONS = """\
 Task API: users (clients, prospects and partners), the calls scheduled with them, and tasks \
@@ -39,18 +45,73 @@ results are in UTC. The resource taskapi://users/{user_id} shows a user with all
 tasks. An error result says what went wrong and what to call to fix it."""
 
 
+READ_ONLY_INSTRUCTIONS = """
+
+This server is read-only: it has no tools that create or change anything. Answer from what the tools \
+read, and say so if the user asks for a change."""
+
+
 class TaskAPIServer(MCPServer):
     """An MCPServer whose argument errors read like the tools' own: each field and why, then what to do.
 
     The SDK checks arguments against the input schema before a tool runs and reports a failure with
     pydantic's full text (values, error types, documentation links); that check happens outside any tool,
     so it is translated here, once, for every tool.
+
+    It also enforces access: on a read-only server the tools that change data are not registered at all;
+    for a read-only key over /mcp they are left out of tools/list and refused when called. Each call runs as
+    the key's label (or `local_label` without an HTTP request), so the history records who.
     """
+
+    def __init__(self, *args: Any, read_only: bool = False, local_label: str = LOCAL_LABEL, **kwargs: Any) -> None:
+        self.read_only = read_only
+        self.write_tools: set[str] = set()
+        self._local = Grant(label=local_label, read_only=read_only)
+        super().__init__(*args, **kwargs)
+        self.middleware.append(HideWriteToolsFromReadOnlyKeys(lambda: self.write_tools, self._local))
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        # Every tool, from any module, is registered through here (the @mcp.tool decorator included): the
+        # tool's own readOnlyHint is the one place that says whether it writes.
+        if writes(annotations):
+            if self.read_only:
+                return
+            self.write_tools.add(name or fn.__name__)
+        super().add_tool(fn, name, title, description, annotations, icons, meta, structured_output)
+
+    def grant(self, context: Context[Any, Any] | None) -> Grant:
+        """The grant of the message `context` belongs to (the key's label and scope)."""
+        try:
+            request_context = None if context is None else context.request_context
+        except ValueError:  # a Context made outside any request
+            request_context = None
+        return request_grant(request_context, self._local)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        grant = self.grant(context)
+        with acting(Actor(grant.label, "mcp")):
+            return await self._call_tool_as(grant, name, arguments, context)
+
+    async def _call_tool_as(
+        self, grant: Grant, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
+    ) -> CallToolResult | InputRequiredResult:
         started = time.perf_counter()
+        if grant.read_only and name in self.write_tools:
+            refusal = InvalidInput("api_key", read_only_refusal(name, grant))
+            log_tool_call(name, arguments, time.perf_counter() - started, error=refusal)
+            raise ToolError(f"Error executing tool {name}: {refusal.message}")
         # The SDK drops arguments a tool does not take; a misspelt one ("descripton") would then be lost
         # without a word, where REST answers 422. Refused here, naming it and the arguments there are.
         schema = self._tool_input_schema(name)
@@ -100,10 +161,31 @@ class TaskAPIServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
 
-def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
-    """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
-    mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=package_version())
-    register_tools(mcp, services)
+def build_mcp(
+    services: Services,
+    *,
+    clock: Clock = utc_now,
+    read_only: bool = False,
+    toolsets: Collection[str] = TOOLSETS,
+    local_label: str = LOCAL_LABEL,
+) -> TaskAPIServer:
+    """A new server with the tools of `toolsets`, the resources and the prompts, bound to `services`.
+
+    `clock` dates the prompts. `read_only`: the tools that change data are not registered, nor the prompts
+    (they walk a model through creating things). `local_label` names who acts when there is no HTTP request
+    (stdio, in memory); over /mcp it is the label of the request's key.
+    """
+    instructions = INSTRUCTIONS + (READ_ONLY_INSTRUCTIONS if read_only else "")
+    mcp = TaskAPIServer(
+        name=SERVER_NAME,
+        title="Task API",
+        instructions=instructions,
+        version=package_version(),
+        read_only=read_only,
+        local_label=local_label,
+    )
+    register_tools(mcp, services, toolsets)
     register_resources(mcp, services)
-    register_prompts(mcp, clock)
+    if not read_only:
+        register_prompts(mcp, clock)
     return mcp

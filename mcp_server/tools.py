@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: the SDK evaluates these signatures to build the JSON schemas,
 # and plain annotations resolve without depending on where the tool functions are defined.
 
+from collections.abc import Callable, Collection
 from typing import Annotated, Generic, Self, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -10,6 +11,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from shared.access import TOOLSETS
 from shared.idempotency import IdempotencyKey
 from shared.models import (
     DEFAULT_DURATION,
@@ -127,10 +129,16 @@ def _duplicate_email_note(user: User, others: list[User]) -> str | None:
     )
 
 
-def register_tools(mcp: MCPServer, services: Services) -> None:
-    _register_user_tools(mcp, services)
-    _register_call_tools(mcp, services)
-    _register_task_tools(mcp, services)
+def register_tools(mcp: MCPServer, services: Services, toolsets: Collection[str] = TOOLSETS) -> None:
+    """The tools of the groups in `toolsets` (TASK_API_TOOLSETS, --toolsets; every group by default)."""
+    groups: dict[str, Callable[[MCPServer, Services], None]] = {
+        "users": _register_user_tools,
+        "calls": _register_call_tools,
+        "tasks": _register_task_tools,
+    }
+    for group, register in groups.items():
+        if group in toolsets:
+            register(mcp, services)
 
 
 def _register_user_tools(mcp: MCPServer, services: Services) -> None:

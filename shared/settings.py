@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_API_KEY = "demo-secret-key-change-in-production"
-MIN_KEY_LENGTH = 16
+from shared.access import DEFAULT_API_KEY as DEFAULT_API_KEY
+from shared.access import MIN_KEY_LENGTH as MIN_KEY_LENGTH
+from shared.access import TOOLSETS, ApiKey, duplicate_problem, parse_keys, parse_toolsets
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -30,9 +33,20 @@ class StorageKind(StrEnum):
 class Settings(BaseSettings):
     """Built where a process starts (the app factory, the stdio entry point), never at import time."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refused setting's error never repeats the value, which may be a key.
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, hide_input_in_errors=True)
 
-    api_key: SecretStr = Field(default=SecretStr(DEFAULT_API_KEY), validation_alias="TASK_API_KEY")
+    # Full keys (read and write): TASK_API_KEY, one, and TASK_API_KEYS, several (so a key can be rotated: the
+    # new one is added, clients move, the old one is removed). TASK_API_READ_KEYS: keys that can only read.
+    # Entries are `label:key` or `key`; the label is what the history records. With none of the three set,
+    # the public demo key is the one full key.
+    api_key: SecretStr | None = Field(default=None, validation_alias="TASK_API_KEY")
+    api_keys: SecretStr = Field(default=SecretStr(""), validation_alias="TASK_API_KEYS")
+    read_keys: SecretStr = Field(default=SecretStr(""), validation_alias="TASK_API_READ_KEYS")
+    # Nobody can change data: REST writes get 403 whatever the key, and the MCP write tools do not exist.
+    read_only: bool = Field(default=False, validation_alias="TASK_API_READ_ONLY")
+    # The groups of MCP tools offered (users, calls, tasks, history), comma-separated; blank: all of them.
+    toolsets: str = Field(default="", validation_alias="TASK_API_TOOLSETS")
     storage: StorageKind = Field(default=StorageKind.LOCAL, validation_alias="TASK_API_STORAGE")
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="TASK_API_DATA_DIR")
     host: str = Field(default="127.0.0.1", validation_alias="TASK_API_HOST")
@@ -64,15 +78,83 @@ class Settings(BaseSettings):
 
     @field_validator("api_key")
     @classmethod
-    def _a_real_key(cls, key: SecretStr) -> SecretStr:
-        value = key.get_secret_value()
-        if not value.strip():
-            raise ValueError(
-                "TASK_API_KEY is empty; an empty key would let anyone in. Set a key of 16 characters or more"
-            )
-        if value != DEFAULT_API_KEY and len(value) < MIN_KEY_LENGTH:
-            raise ValueError(f"TASK_API_KEY is shorter than {MIN_KEY_LENGTH} characters; use a longer, random key")
+    def _a_real_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            parse_keys("TASK_API_KEY", key.get_secret_value(), read_only=False, single=True)
         return key
+
+    @field_validator("api_keys")
+    @classmethod
+    def _real_keys(cls, keys: SecretStr) -> SecretStr:
+        parse_keys("TASK_API_KEYS", keys.get_secret_value(), read_only=False)
+        return keys
+
+    @field_validator("read_keys")
+    @classmethod
+    def _real_read_keys(cls, keys: SecretStr) -> SecretStr:
+        parse_keys("TASK_API_READ_KEYS", keys.get_secret_value(), read_only=True)
+        return keys
+
+    @field_validator("toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: str) -> str:
+        try:
+            parse_toolsets(value)
+        except ValueError as exc:
+            raise ValueError(f"TASK_API_TOOLSETS: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _each_key_once(self) -> Settings:
+        problem = duplicate_problem(self._keys_by_variable())
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    def _keys_by_variable(self) -> list[tuple[str, ApiKey]]:
+        keys: list[tuple[str, ApiKey]] = []
+        if self.api_key is not None:
+            raw = self.api_key.get_secret_value()
+            keys += [("TASK_API_KEY", key) for key in parse_keys("TASK_API_KEY", raw, read_only=False, single=True)]
+        for variable, value, read_only in (
+            ("TASK_API_KEYS", self.api_keys, False),
+            ("TASK_API_READ_KEYS", self.read_keys, True),
+        ):
+            keys += [(variable, key) for key in parse_keys(variable, value.get_secret_value(), read_only=read_only)]
+        return keys
+
+    def access_keys(self) -> list[ApiKey]:
+        """Every key the server accepts, with its label and scope; the demo key alone when none is set."""
+        keys = [key for _, key in self._keys_by_variable()]
+        return keys or [ApiKey(label="default", secret=DEFAULT_API_KEY, read_only=False)]
+
+    def client_key(self) -> str:
+        """The key this machine's own clients (`task-api demo`) send: the first full key, else the first key."""
+        keys = self.access_keys()
+        return next((key.secret for key in keys if not key.read_only), keys[0].secret)
+
+    def enabled_toolsets(self) -> tuple[str, ...]:
+        return parse_toolsets(self.toolsets)
+
+    def describe_access(self) -> str:
+        """For the start-up log: the keys by label and scope (never the keys), read-only, the MCP toolsets."""
+        keys = ", ".join(f"{key.label} ({'read-only' if key.read_only else 'full'})" for key in self.access_keys())
+        toolsets = self.enabled_toolsets()
+        return (
+            "API keys: "
+            + keys
+            + ("; the server is read-only" if self.read_only else "")
+            + (f"; MCP toolsets: {', '.join(toolsets)}" if toolsets != TOOLSETS else "")
+        )
+
+    def with_access_flags(self, flags: argparse.Namespace) -> Settings:
+        """These settings with --read-only/--no-read-only and --toolsets applied: flags win over the env."""
+        changes: dict[str, object] = {}
+        if getattr(flags, "read_only", None) is not None:
+            changes["read_only"] = flags.read_only
+        if getattr(flags, "toolsets", None) is not None:
+            changes["toolsets"] = flags.toolsets
+        return self.model_copy(update=changes)
 
     @field_validator("cors_origins")
     @classmethod
@@ -85,13 +167,37 @@ class Settings(BaseSettings):
 
     @property
     def uses_demo_key(self) -> bool:
-        return self.api_key.get_secret_value() == DEFAULT_API_KEY
+        return any(key.secret == DEFAULT_API_KEY for key in self.access_keys())
 
     def extra_allowed_hosts(self) -> list[str]:
         return _split(self.allowed_hosts)
 
     def allowed_cors_origins(self) -> list[str]:
         return _split(self.cors_origins)
+
+
+def _toolsets_flag(value: str) -> str:
+    try:
+        parse_toolsets(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def add_access_arguments(parser: argparse.ArgumentParser) -> None:
+    """--read-only and --toolsets, for the MCP server's entry points (`python -m mcp_server`, `task-api mcp`)."""
+    parser.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="offer only the tools that read; the ones that change data do not exist (TASK_API_READ_ONLY)",
+    )
+    parser.add_argument(
+        "--toolsets",
+        type=_toolsets_flag,
+        metavar="GROUP[,GROUP...]",
+        help=f"the groups of tools to offer, from {', '.join(TOOLSETS)} (TASK_API_TOOLSETS, default: all)",
+    )
 
 
 def _split(value: str) -> list[str]:
@@ -142,5 +248,13 @@ def settings_from_env(program: str) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = "\n".join(f"  {_problem(e['loc'], e['msg'])}" for e in exc.errors())
         raise SystemExit(f"{program}: invalid configuration in the environment:\n{problems}") from None
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    # Messages of the key and toolset checks name their variable themselves (a check across variables, such
+    # as a key listed twice, has no single location): the location is added only when they do not.
+    message = message.removeprefix("Value error, ")
+    where = ".".join(map(str, loc))
+    return f"{where}: {message}" if where and not message.startswith(where) else message

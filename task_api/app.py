@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services = open_services(settings, serving=serving)
     storage = services.storage
 
-    mcp = build_mcp(services)
+    mcp = build_mcp(services, read_only=settings.read_only, toolsets=settings.enabled_toolsets())
     # Threads for the server's own work (the start-up check, readiness probes), apart from anyio's default
     # limiter that requests use: with every request thread stuck on S3, these still run.
     app_limiter = anyio.CapacityLimiter(4)
@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    redact = RedactKeysFilter(settings.api_key.get_secret_value())
+    keys = settings.access_keys()
+    redact = RedactKeysFilter([key.secret for key in keys])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # Added last, so it runs first: CORS preflights are answered without a key; then /mcp's Host and Origin,
     # then the key, before the body size, and all before the body is read.
     app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
+    app.add_middleware(ApiKeyMiddleware, keys=keys, read_only=settings.read_only, mcp_path=MCP_PATH)
     app.add_middleware(
         McpGuardMiddleware,
         path=MCP_PATH,

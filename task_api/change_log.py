@@ -1,4 +1,4 @@
-"""One log line per REST change: method and route, the entity, the status, and how long it took.
+"""One log line per REST change: method and route, the entity, the status, how long it took, and by whom.
 
 Reads are not logged (the board alone polls every second per viewer); MCP calls are logged per tool by
 `mcp_server.logs`, so the /mcp transport requests are left out here.
@@ -11,6 +11,8 @@ import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.access import grant_in
 
 log = logging.getLogger("task_api.rest")
 
@@ -69,13 +71,16 @@ class ChangeLogMiddleware:
             outcome = str(status) if status < 400 else f"{status} {_reason(bytes(body))}".rstrip()
             if replayed:  # a retry answered from its idempotency record: nothing was changed
                 outcome += " replayed"
+            # The key's label, left in the scope by the API key middleware; none when the key was refused.
+            grant = grant_in(scope)
             log.info(
-                "REST %s %s %s %s (%.0f ms)",
+                "REST %s %s %s %s (%.0f ms)%s",
                 scope["method"],
                 _route(scope),
                 _entity(scope, status, bytes(body)),
                 outcome,
                 milliseconds,
+                f" by {grant.label}" if grant is not None else "",
             )
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from shared.settings import load_dotenv_file, settings_from_env
+from shared.settings import add_access_arguments, load_dotenv_file, settings_from_env
 
 PROG = "task-api"
 
@@ -26,7 +26,8 @@ examples:
   task-api seed                       load the demo data set into the configured store (idempotent)
   task-api demo                       play the PyCon scenarios against the running server's /mcp
   task-api demo --local               the same, in-process on the configured store
-  task-api mcp                        the MCP server on stdio, for Claude Desktop or the Inspector"""
+  task-api mcp                        the MCP server on stdio, for Claude Desktop or the Inspector
+  task-api mcp --read-only            the same, with only the tools that read (also --toolsets users,calls)"""
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -53,11 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (TASK_API_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (TASK_API_PORT, default 8000)")
 
-    commands.add_parser(
+    mcp = commands.add_parser(
         "mcp",
         help="run the MCP server on stdio (for Claude Desktop, the Inspector)",
         description="The MCP server on stdin/stdout, over the same store as the REST server; logs go to stderr.",
     )
+    add_access_arguments(mcp)
 
     commands.add_parser(
         "seed",
@@ -78,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", help="the running server's base URL (default http://127.0.0.1:<TASK_API_PORT>); /mcp is added"
     )
     target.add_argument("--local", action="store_true", help="run in-process on the configured store, no server")
-    demo.add_argument("--key", help="API key for --url (default: TASK_API_KEY)")
+    demo.add_argument("--key", help="API key for --url (default: the first full key, TASK_API_KEY or TASK_API_KEYS)")
     demo.add_argument(
         "--pause", type=float, default=0.0, metavar="SECONDS", help="wait after each tool call, for the audience"
     )
@@ -97,10 +99,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mcp(_: argparse.Namespace) -> int:
+def _mcp(args: argparse.Namespace) -> int:
     from mcp_server.__main__ import main as stdio
 
-    stdio()
+    stdio(flags=args)
     return 0
 
 
@@ -140,11 +142,11 @@ def _demo(args: argparse.Namespace) -> int:
     if args.local:
         services = open_services(settings, serving="the demo, in-process")
         storage = services.storage
-        client = Client(build_mcp(services))
+        client = Client(build_mcp(services, local_label="demo"))
         where = f"in-process on {storage.describe()}"
     else:
         base = (args.url or f"http://127.0.0.1:{settings.port}").rstrip("/")
-        key = args.key or settings.api_key.get_secret_value()
+        key = args.key or settings.client_key()
         http = httpx2.AsyncClient(headers={"X-API-Key": key}, timeout=httpx2.Timeout(30, read=60))
         client = Client(streamable_http_client(f"{base}/mcp", http_client=http))
         where = f"{base}/mcp"

@@ -28,6 +28,7 @@ def main() -> None:
         raise SystemExit(f"task-api: {problem}")
     if settings.uses_demo_key:
         log.warning(_DEMO_KEY_WARNING)
+    log.info(settings.describe_access())
     raise_file_limit()
     # No access log: every change and every tool call logs its own line (route or tool, entity, outcome,
     # time), and a line per board poll or per /mcp transport request would drown them.

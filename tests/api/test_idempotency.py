@@ -112,8 +112,8 @@ def test_a_replay_is_logged_as_one(client: httpx.Client, caplog: pytest.LogCaptu
     create(client, "/tasks", {"title": "Deck"}, "k")
 
     lines = [r.getMessage() for r in caplog.records if r.name == "task_api.rest"]
-    assert re.fullmatch(rf"REST POST /tasks task={task['id']} 201 \(\d+ ms\)", lines[0])
-    assert re.fullmatch(rf"REST POST /tasks task={task['id']} 201 replayed \(\d+ ms\)", lines[1])
+    assert re.fullmatch(rf"REST POST /tasks task={task['id']} 201 \(\d+ ms\) by default", lines[0])
+    assert re.fullmatch(rf"REST POST /tasks task={task['id']} 201 replayed \(\d+ ms\) by default", lines[1])
 
 
 @pytest.mark.anyio

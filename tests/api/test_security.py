@@ -119,7 +119,7 @@ def test_a_key_in_the_query_string_is_refused_and_never_logged(tmp_path: Path) -
 def test_the_access_log_never_shows_a_key_if_it_is_turned_on() -> None:
     """The server runs without an access log (story logs instead); should uvicorn's be turned on, the filter
     the app installs on it hides key-like query parameters and the key itself."""
-    redact = RedactKeysFilter(API_KEY)
+    redact = RedactKeysFilter([API_KEY])
 
     def logged(path: str) -> str:
         record = logging.LogRecord(

@@ -28,11 +28,15 @@ async def test_each_tool_call_logs_one_line_with_its_entity_outcome_and_time(
 
     lines = [r.getMessage() for r in caplog.records if r.name == "task_api.mcp"]
     assert len(lines) == 4, lines
-    assert re.fullmatch(rf"MCP create_user user={user['id']} ok \(\d+ ms\)", lines[0])
-    assert re.fullmatch(r"MCP get_user user=nobody refused: NotFound: User nobody not found \(\d+ ms\)", lines[1])
-    assert re.fullmatch(r"MCP list_users 1 items ok \(\d+ ms\)", lines[2])
+    assert re.fullmatch(rf"MCP create_user user={user['id']} ok" + DONE, lines[0])
+    assert re.fullmatch(r"MCP get_user user=nobody refused: NotFound: User nobody not found" + DONE, lines[1])
+    assert re.fullmatch(r"MCP list_users 1 items ok" + DONE, lines[2])
     # Refused by the input schema, before the tool body runs: still one line.
-    assert re.fullmatch(rf"MCP schedule_call user={user['id']} refused: invalid scheduled_for \(\d+ ms\)", lines[3])
+    assert re.fullmatch(rf"MCP schedule_call user={user['id']} refused: invalid scheduled_for" + DONE, lines[3])
+
+
+# Each line ends with the time taken and the label of the key that acted.
+DONE = r" \(\d+ ms\) by local"
 
 
 def rpc(message_id: int | None, method: str, params: dict[str, object]) -> str:
@@ -71,5 +75,5 @@ def test_the_stdio_server_narrates_on_stderr(tmp_path: Path) -> None:
 
     task_id = next(r for r in replies if r.get("id") == 2)["result"]["structuredContent"]["id"]
     log = stderr_path.read_text()
-    assert re.search(rf"INFO task_api.mcp: MCP create_task task={task_id} ok \(\d+ ms\)", log), log
+    assert re.search(rf"INFO task_api.mcp: MCP create_task task={task_id} ok \(\d+ ms\) by stdio", log), log
     assert "Processing request" not in log

@@ -10,6 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from mcp_server.history_tools import register_history_tools
 from shared.models import (
     DEFAULT_DURATION,
     QUERY_MAX,
@@ -105,6 +106,7 @@ def register_tools(mcp: MCPServer, services: Services) -> None:
     _register_user_tools(mcp, services)
     _register_call_tools(mcp, services)
     _register_task_tools(mcp, services)
+    register_history_tools(mcp, services)
 
 
 def _register_user_tools(mcp: MCPServer, services: Services) -> None:

@@ -43,6 +43,10 @@ def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
     for argument, name in _ID_ARGUMENTS:
         if arguments.get(argument):
             return f"{name}={arguments[argument]}"
+    # The history tools name the entity by kind ("tasks") and id.
+    kind, entity_id = arguments.get("kind"), arguments.get("id")
+    if isinstance(kind, str) and entity_id:
+        return f"{kind.removesuffix('s')}={entity_id}"
     return "-"
 
 

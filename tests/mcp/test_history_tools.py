@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import pytest
@@ -121,3 +123,15 @@ async def test_the_history_names_who_made_each_change_over_mcp(server: MCPServer
     assert history.structured_content is not None
     assert [(v["actor"], v["via"]) for v in history.structured_content["versions"]] == [("claude-desktop", "mcp")] * 2
     assert [v.actor for v in services.history("tasks", task_id).versions] == ["claude-desktop"] * 2
+
+
+async def test_history_tool_calls_log_their_entity(tools: Tools, caplog: pytest.LogCaptureFixture) -> None:
+    task = await tools.make_task()
+    caplog.set_level(logging.INFO, logger="task_api.mcp")
+
+    await tools.ok("get_history", kind="tasks", id=task["id"])
+    await tools.error("revert_change", kind="calls", id=UNKNOWN_ID, version=1)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "task_api.mcp"]
+    assert re.fullmatch(rf"MCP get_history task={task['id']} ok \(\d+ ms\)", lines[0])
+    assert re.fullmatch(rf"MCP revert_change call={UNKNOWN_ID} refused: NotFound: .* \(\d+ ms\)", lines[1])

@@ -111,3 +111,31 @@ def test_a_get_by_id_is_one_request(proxied_s3: tuple[S3Storage, TcpProxy]) -> N
 
     assert services.get_task(task.id) == task
     assert proxy.operations() == {"GetObject": 1}
+
+
+def test_a_history_read_is_a_get_a_list_and_the_records_read_at_once(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage, clock=TickingClock())
+    task = services.create_task(TaskCreate(title="Call back"))
+    for status in (TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.TODO, TaskStatus.DONE):
+        services.update_task_status(task.id, status)
+    proxy.reset_requests()
+
+    history = services.history("tasks", task.id)
+
+    assert history.current_version == 5
+    assert proxy.operations() == {"GetObject": 1 + 5, "ListObjectsV2": 1}
+    [listing] = [r for r in proxy.requests if r.operation == "ListObjectsV2"]
+    assert f"prefix=history%2Ftasks%2F{task.id}%2F" in listing.target
+
+
+def test_a_revert_reads_the_history_then_writes_as_an_update(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage, clock=TickingClock())
+    task = services.create_task(TaskCreate(title="Call back"))
+    services.update_task_status(task.id, TaskStatus.DONE)
+    proxy.reset_requests()
+
+    services.revert("tasks", task.id, 1, expected_version=2)
+
+    assert proxy.operations() == {"GetObject": 1 + 2 + 1, "ListObjectsV2": 1, "PutObject": 2}

@@ -44,6 +44,10 @@ def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
     for argument, name in _ID_ARGUMENTS:
         if arguments.get(argument):
             return f"{name}={arguments[argument]}"
+    # The history tools name the entity by kind ("tasks") and id.
+    collection, entity_id = arguments.get("kind"), arguments.get("id")
+    if isinstance(collection, str) and isinstance(entity_id, str) and entity_id:
+        return f"{collection.removesuffix('s')}={entity_id}"
     return "-"
 
 

@@ -11,6 +11,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from mcp_server.history_tools import register_history_tools
 from shared.access import TOOLSETS
 from shared.idempotency import IdempotencyKey
 from shared.models import (
@@ -135,6 +136,7 @@ def register_tools(mcp: MCPServer, services: Services, toolsets: Collection[str]
         "users": _register_user_tools,
         "calls": _register_call_tools,
         "tasks": _register_task_tools,
+        "history": register_history_tools,
     }
     for group, register in groups.items():
         if group in toolsets:

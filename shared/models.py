@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar, cast
+from typing import Annotated, Generic, Literal, TypeVar, cast
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -416,3 +416,41 @@ class UserOverview(BaseModel):
     user: User
     calls: list[ScheduledCall]
     tasks: list[Task]
+
+
+# Change history: every write of an entity is a version; a revert restores an earlier one as a new version.
+
+EntityKind = Literal["users", "calls", "tasks"]
+# "unrecorded": a state the store holds no history record for (written before history was kept); its
+# snapshot is known (the entity itself, or the `before` of the next record), not who wrote it.
+HistoryAction = Literal["create", "update", "revert", "unrecorded"]
+
+
+class EntityVersion(BaseModel):
+    """One state of an entity: who wrote it, when, how, and the whole entity as it was then."""
+
+    version: int = Field(description="1 for the oldest state known, counting up to the current one.")
+    at: UtcDatetime = Field(description="When this state was written: its updated_at.")
+    actor: str | None = Field(description="The label of the key that wrote it; null when unrecorded.")
+    via: str | None = Field(description="rest, mcp, cli or system; null when unrecorded.")
+    action: HistoryAction
+    reverted_to: int | None = Field(default=None, description="For a revert: the version it restored.")
+    entity: dict[str, JsonValue] = Field(description="The entity as this version left it.")
+
+
+class EntityHistory(BaseModel):
+    """An entity's versions, oldest first; the last one is the entity as it is now."""
+
+    kind: EntityKind
+    id: str
+    current_version: int = Field(description="The number of the current version: pass it as expected_version.")
+    versions: list[EntityVersion]
+
+
+class RevertRequest(_Input):
+    version: int = Field(ge=1, description="The version whose fields to restore, from the entity's history.")
+    expected_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="Refuse (409) unless the entity is still at this version: the one you read the history at.",
+    )

@@ -6,10 +6,11 @@ All methods block (they call storage); async callers run them in a worker thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.idempotency import CreateOutcome, IdempotentCreates
@@ -20,6 +21,8 @@ from shared.models import (
     CallReschedule,
     CallStatus,
     Entity,
+    EntityHistory,
+    EntityKind,
     Page,
     ScheduledCall,
     Task,
@@ -44,6 +47,8 @@ EntityT = TypeVar("EntityT", bound=Entity)
 
 _RESCHEDULABLE = frozenset({CallStatus.SCHEDULED, CallStatus.RESCHEDULED})
 _ONE_TICK = timedelta(microseconds=1)
+# What a revert never restores: who the entity is, when it was made, and when it last changed (that moves on).
+_NOT_RESTORED = frozenset({"id", "created_at", "updated_at"})
 
 
 def utc_now() -> datetime:
@@ -52,6 +57,15 @@ def utc_now() -> datetime:
 
 def _no_rule() -> None:
     """A create with no rule beyond its model's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reverted:
+    """The entity after a revert, the number of its current version, and whether the revert changed anything."""
+
+    entity: Entity
+    current_version: int
+    changed: bool
 
 
 class Services:
@@ -242,3 +256,68 @@ class Services:
             return task.model_copy(update={**fields, "updated_at": self._touch(task.updated_at)})
 
         return self.tasks.update(task_id, change)
+
+    # History
+
+    def _repository(self, kind: EntityKind) -> Repository[Any]:
+        repositories: dict[str, Repository[Any]] = {"users": self.users, "calls": self.calls, "tasks": self.tasks}
+        return repositories[kind]
+
+    def history(self, kind: EntityKind, entity_id: str) -> EntityHistory:
+        """Every version of the entity, oldest first, with who wrote it, when and how."""
+        versions = self._repository(kind).versions(entity_id)
+        return EntityHistory(kind=kind, id=entity_id, current_version=len(versions), versions=versions)
+
+    def revert(self, kind: EntityKind, entity_id: str, version: int, expected_version: int | None = None) -> Reverted:
+        """Restore the fields of an earlier version as a new change (history is never rewritten).
+
+        Conditional on the state read, like every update; with `expected_version`, refused unless the entity is
+        still at that version (the caller reverts what it saw, not what someone wrote since). Restoring a state
+        equal to the current one changes nothing.
+        """
+        repository = self._repository(kind)
+        versions = repository.versions(entity_id)
+        current_version = len(versions)
+        if expected_version is not None and expected_version != current_version:
+            raise Conflict(
+                f"{repository.kind} {entity_id} is at version {current_version}, not {expected_version}: it changed "
+                "since you read it. Read its history again before reverting."
+            )
+        if not 1 <= version <= current_version:
+            raise InvalidInput(
+                "version",
+                f"{repository.kind} {entity_id} has no version {version}; its versions are 1 to {current_version}.",
+            )
+        read_at = versions[-1].at
+        restored = {name: value for name, value in versions[version - 1].entity.items() if name not in _NOT_RESTORED}
+        written_from: list[datetime] = []
+
+        def change(entity: Entity) -> Entity | None:
+            current_at = getattr(entity, "updated_at", None)
+            if expected_version is not None and current_at != read_at:
+                raise Conflict(
+                    f"{repository.kind} {entity_id} changed since version {expected_version} was read. Read its "
+                    "history again before reverting."
+                )
+            try:
+                candidate: Entity = repository.model.model_validate({**entity.model_dump(mode="json"), **restored})
+            except ValidationError as exc:  # a snapshot from an older version, which the model no longer accepts
+                problem = exc.errors()[0]
+                where = ".".join(map(str, problem["loc"])) or "entity"
+                raise InvalidInput(
+                    "version",
+                    f"Version {version} of {repository.kind} {entity_id} cannot be restored: "
+                    f"{where}: {problem['msg']}.",
+                ) from exc
+            if candidate.model_dump(exclude={"updated_at"}) == entity.model_dump(exclude={"updated_at"}):
+                return None
+            assert isinstance(current_at, datetime)
+            written_from[:] = [current_at]
+            return candidate.model_copy(update={"updated_at": self._touch(current_at)})
+
+        entity = repository.update(entity_id, change, reverted_to=version)
+        if not written_from:
+            return Reverted(entity, current_version, changed=False)
+        if written_from[0] == read_at:  # nobody wrote in between: the revert is the next version
+            return Reverted(entity, current_version + 1, changed=True)
+        return Reverted(entity, len(repository.versions(entity_id)), changed=True)

@@ -1,5 +1,5 @@
-"""Typed access to one collection: entities in, entities out, lists that read only what changed, and updates
-that never lose a write."""
+"""Typed access to one collection: entities in, entities out, lists that read only what changed, updates
+that never lose a write, and a history record for every write (see shared/storage/history.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
 from shared.errors import Conflict, NotFound, StoredObjectInvalid
-from shared.models import Entity
+from shared.models import Entity, EntityVersion
 from shared.storage.base import (
     LIST_PAGE_MAX,
     AlreadyExists,
@@ -25,6 +26,7 @@ from shared.storage.base import (
     key_name,
 )
 from shared.storage.cache import Unreadable, VersionedCache
+from shared.storage.history import HistoryLog, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,9 @@ class Repository(Generic[E]):
         self._cache: VersionedCache[E] = VersionedCache(cache_entries)
         # Invalid objects already reported, by id and content: each is logged once, however often it is listed.
         self._reported: set[tuple[str, int]] = set()
+        # History is dated by updated_at: every entity of the service has one; a model without it (the contract
+        # tests' own) keeps none.
+        self._history = HistoryLog(storage, collection) if "updated_at" in model.model_fields else None
 
     # Reading one object
 
@@ -100,8 +105,8 @@ class Repository(Generic[E]):
             self._cache.put(object_id, stored.version_in_listing, decoded)
         return decoded
 
-    def _read(self, object_id: str) -> tuple[E, str] | None:
-        """The entity and the version to write it back at; None when there is no such object."""
+    def _read_stored(self, object_id: str) -> tuple[E, StoredObject] | None:
+        """The entity and the object it was read from; None when there is no such object."""
         if not is_valid_id(object_id):  # cannot name a stored object, so it is not one
             return None
         stored = self.storage.get(self.collection, object_id)
@@ -111,7 +116,12 @@ class Repository(Generic[E]):
         decoded = self._decoded(object_id, stored)
         if isinstance(decoded, Unreadable):
             raise StoredObjectInvalid(self.kind, object_id, self._key(object_id), decoded.reason)
-        return decoded, stored.version
+        return decoded, stored
+
+    def _read(self, object_id: str) -> tuple[E, str] | None:
+        """The entity and the version to write it back at; None when there is no such object."""
+        found = self._read_stored(object_id)
+        return None if found is None else (found[0], found[1].version)
 
     def get(self, object_id: str) -> E:
         found = self._read(object_id)
@@ -131,34 +141,64 @@ class Repository(Generic[E]):
     # Writing
 
     def add(self, object_id: str, entity: E) -> None:
+        """Store a new entity, its history record first (a record without its write is never shown)."""
+        body = entity.model_dump_json().encode()
+        if self._history is not None:
+            self._history.record(object_id, Snapshot(_updated_at(entity), body), None, action="create")
         try:
-            self.storage.create(self.collection, object_id, entity.model_dump_json().encode())
+            self.storage.create(self.collection, object_id, body)
         except AlreadyExists as exc:
             raise Conflict(f"{self.kind} {object_id} already exists; nothing was overwritten.") from exc
 
-    def update(self, object_id: str, change: Callable[[E], E | None]) -> E:
+    def update(self, object_id: str, change: Callable[[E], E | None], *, reverted_to: int | None = None) -> E:
         """Apply `change` to the current entity and write it only if nobody wrote in between.
 
         `change` returns the new entity, or None when there is nothing to change (no write is made).
         It may raise a domain error to refuse the change; it may be called more than once.
         An object that does not hold a valid entity raises StoredObjectInvalid and is never overwritten.
+        Each attempt writes the history record of its new state before the conditional write; `reverted_to`
+        marks the change as the revert to that version.
         """
         for attempt in range(MAX_WRITE_ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)))
-            found = self._read(object_id)
+            found = self._read_stored(object_id)
             if found is None:
                 raise NotFound(self.kind, object_id)
-            current, version = found
+            current, stored = found
             changed = change(current)
             if changed is None:
                 return current
+            body = changed.model_dump_json().encode()
+            if self._history is not None:
+                self._history.record(
+                    object_id,
+                    Snapshot(_updated_at(changed), body),
+                    Snapshot(_updated_at(current), stored.body),
+                    action="update" if reverted_to is None else "revert",
+                    reverted_to=reverted_to,
+                )
             try:
-                self.storage.replace(self.collection, object_id, changed.model_dump_json().encode(), version)
+                self.storage.replace(self.collection, object_id, body, stored.version)
             except VersionMismatch:
-                continue
+                continue  # the record just written is an orphan: off the chain, never shown
             return changed
         raise Conflict(f"{self.kind} {object_id} is being changed by others right now; try again.")
+
+    # History
+
+    def versions(self, object_id: str) -> list[EntityVersion]:
+        """The entity's versions, oldest first, the last being the entity as stored now.
+
+        Costs a GET of the entity, a LIST of its history and a GET of each record (read concurrently).
+        """
+        found = self._read_stored(object_id)
+        if found is None:
+            raise NotFound(self.kind, object_id)
+        current, stored = found
+        if self._history is None:
+            raise TypeError(f"{self.kind} keeps no history")
+        return self._history.versions(object_id, Snapshot(_updated_at(current), stored.body))
 
     # Lists
 
@@ -229,3 +269,11 @@ class Repository(Generic[E]):
                     return listing
                 listing.items.append(entity)
         return listing
+
+
+def _updated_at(entity: Entity) -> datetime:
+    """When the entity was last written: every stored kind has updated_at, the time its history record bears."""
+    value = getattr(entity, "updated_at", None)
+    if not isinstance(value, datetime):
+        raise TypeError(f"{type(entity).__name__} has no updated_at to date its history by")
+    return value

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from shared.models import ScheduledCall, Task, User
 from task_api.errors import COMMON_ERRORS, ENTITY_ERRORS, error_responses
 from task_api.routes import calls, health, tasks, users
+from task_api.routes.history import history_router
 
 
 def api_router() -> APIRouter:
@@ -17,4 +19,7 @@ def api_router() -> APIRouter:
     router.include_router(users.router, responses=resources)
     router.include_router(calls.router, responses=resources)
     router.include_router(tasks.router, responses=resources)
+    router.include_router(history_router("users", User), responses=resources)
+    router.include_router(history_router("calls", ScheduledCall), responses=resources)
+    router.include_router(history_router("tasks", Task), responses=resources)
     return router

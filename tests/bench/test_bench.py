@@ -20,7 +20,7 @@ def test_the_shortened_bench_runs_both_servers_and_reports_every_figure(tmp_path
     # What the proxy counted: the list path's costs, and the baseline's naive ones.
     assert ours["GET /tasks, warm"]["s3_requests"] == {"ListObjectsV2": 1.0}
     assert baseline["GET /tasks, warm"]["s3_requests"] == {"GetObject": 50.0, "ListObjectsV2": 1.0}
-    assert ours["POST /tasks (known user)"]["s3_requests"] == {"PutObject": 1.0}
+    assert ours["POST /tasks (known user)"]["s3_requests"] == {"PutObject": 2.0}  # the history record, the task
     assert ours["16 clients: get / list by user / create"]["rate"] > 0
     assert ours["peak RSS (MB)"]["rate"] > 0
     assert "Local store, N = 50 tasks" in report

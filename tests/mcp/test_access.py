@@ -26,6 +26,10 @@ TASK_READS = {"get_task", "list_tasks"}
 USER_WRITES = {"create_user"}
 CALL_WRITES = {"schedule_call", "update_call_status", "reschedule_call"}
 TASK_WRITES = {"create_task", "update_task_status", "update_task"}
+HISTORY_READS = {"get_history"}
+HISTORY_WRITES = {"revert_change"}
+READS = USER_READS | CALL_READS | TASK_READS | HISTORY_READS
+WRITES = USER_WRITES | CALL_WRITES | TASK_WRITES | HISTORY_WRITES
 
 
 def test_a_tool_writes_unless_its_annotations_say_it_only_reads() -> None:
@@ -39,8 +43,8 @@ async def test_a_full_server_offers_every_tool(services: Services) -> None:
     server = build_mcp(services)
     async with Client(server) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-    assert names == USER_READS | CALL_READS | TASK_READS | USER_WRITES | CALL_WRITES | TASK_WRITES
-    assert server.write_tools == USER_WRITES | CALL_WRITES | TASK_WRITES
+    assert names == READS | WRITES
+    assert server.write_tools == WRITES
 
 
 @pytest.mark.anyio
@@ -50,7 +54,7 @@ async def test_a_read_only_server_registers_no_write_tool_and_no_prompt(services
         prompts = (await client.list_prompts()).prompts
         refused = await client.call_tool("create_user", {"name": "A", "email": "a@example.com", "company": "C"})
         instructions = client.instructions
-    assert names == USER_READS | CALL_READS | TASK_READS
+    assert names == READS
     assert prompts == []
     assert refused.is_error
     assert "This server is read-only" in (instructions or "")

@@ -18,9 +18,9 @@ from tests.mcp.conftest import BUCKET, output_validator
 
 pytestmark = pytest.mark.anyio
 
-READ_ONLY = {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks"}
+READ_ONLY = {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks", "get_history"}
 ADDITIVE = {"create_user", "schedule_call", "create_task"}
-IDEMPOTENT_UPDATES = {"update_call_status", "reschedule_call", "update_task_status", "update_task"}
+IDEMPOTENT_UPDATES = {"update_call_status", "reschedule_call", "update_task_status", "update_task", "revert_change"}
 
 
 @pytest.fixture
@@ -163,6 +163,8 @@ async def test_every_tool_declares_an_object_output_schema_named_for_what_it_ret
         "list_tasks": "TaskPage",
         "update_task_status": "Task",
         "update_task": "Task",
+        "get_history": "HistoryDigest",
+        "revert_change": "RevertResult",
     }
     for tool in listed.values():
         assert tool.output_schema is not None

@@ -337,8 +337,8 @@ def test_a_keyed_create_costs_one_more_put_and_a_replay_writes_nothing(proxied_s
     create_task(Services(storage), "k")
     replay = proxy.operations()
 
-    assert plain == {"PutObject": 1}
-    assert keyed == {"PutObject": 2}  # the record (IfNoneMatch), then the entity
+    assert plain == {"PutObject": 2}  # the history record, then the entity
+    assert keyed == {"PutObject": 3}  # the idempotency record (IfNoneMatch), the history record, the entity
     # The record's create refused (412), the record read, and the entity checked to be there.
     assert replay == {"PutObject": 1, "GetObject": 2}
 

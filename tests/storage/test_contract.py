@@ -13,7 +13,7 @@ from pydantic import Field
 from shared.errors import Conflict, NotFound, StoredObjectInvalid
 from shared.models import Entity, User
 from shared.storage import AlreadyExists, Storage, StoredObject, VersionMismatch
-from shared.storage.base import COLLECTIONS
+from shared.storage.base import COLLECTIONS, IDEMPOTENCY, history_collection
 from shared.storage.repository import Repository
 from tests.conftest import settle
 from tests.storage.entities import make_user
@@ -374,3 +374,52 @@ def test_repository_writes_the_entity_json(storage: Storage) -> None:
 
     assert stored is not None
     assert json.loads(stored.body) == {"id": "tally", "marks": ["a", "b"]}
+
+
+# The collections kept beside the entities: idempotency records, and each entity's history.
+
+
+def test_the_record_collections_store_list_and_replace_like_any_other(storage: Storage) -> None:
+    history = history_collection("tasks", "t1")
+    for collection in (IDEMPOTENCY, history):
+        version = storage.create(collection, "r1", BODY)
+        storage.create(collection, "r0", OTHER_BODY)
+        with pytest.raises(AlreadyExists):
+            storage.create(collection, "r1", OTHER_BODY)
+        assert storage.get(collection, "r1") == StoredObject(body=BODY, version=version)
+        assert [ref.key_id for ref in storage.list_refs(collection)] == ["r0", "r1"]
+        assert [ref.key_id for ref in storage.list_refs(collection, start_after="r0")] == ["r1"]
+        assert storage.get_many(collection, ["r1", "nothing"]) == {"r1": storage.get(collection, "r1"), "nothing": None}
+        newer = storage.replace(collection, "r1", SAME_SIZE_BODY, version)
+        with pytest.raises(VersionMismatch):
+            storage.replace(collection, "r1", OTHER_BODY, version)
+        assert storage.get(collection, "r1") == StoredObject(body=SAME_SIZE_BODY, version=newer)
+
+
+def test_the_record_collections_stay_out_of_entity_listings_and_apart_from_each_other(storage: Storage) -> None:
+    # An entity "t1" and records that share its id and its collection's name, in every place they could leak.
+    storage.create("tasks", "t1", BODY)
+    storage.create(history_collection("tasks", "t1"), "t1", OTHER_BODY)
+    storage.create(history_collection("tasks", "t10"), "r", OTHER_BODY)
+    storage.create(history_collection("users", "t1"), "r", OTHER_BODY)
+    storage.create(IDEMPOTENCY, "t1", OTHER_BODY)
+    settle(storage)
+
+    for collection in COLLECTIONS:
+        assert [ref.key_id for ref in storage.list_refs(collection)] == (["t1"] if collection == "tasks" else [])
+    entity = storage.get("tasks", "t1")
+    assert entity is not None and entity.body == BODY
+    assert [ref.key_id for ref in storage.list_refs(history_collection("tasks", "t1"))] == ["t1"]
+    assert [ref.key_id for ref in storage.list_refs(history_collection("tasks", "t10"))] == ["r"]
+    assert [ref.key_id for ref in storage.list_refs(history_collection("calls", "t1"))] == []
+    assert [ref.key_id for ref in storage.list_refs(IDEMPOTENCY)] == ["t1"]
+
+
+@pytest.mark.parametrize(
+    "collection", ["history", "history/tasks", "history/notes/t1", "history/tasks/../users", "history/tasks/t1/x"]
+)
+def test_a_history_collection_that_names_no_entity_is_refused(storage: Storage, collection: str) -> None:
+    with pytest.raises(ValueError, match="unknown collection"):
+        storage.create(collection, "r1", BODY)
+    with pytest.raises(ValueError, match="unknown collection"):
+        storage.list_refs(collection)

@@ -166,7 +166,9 @@ def test_old_style_ids_are_neither_skipped_nor_repeated_across_pages(storage: St
     assert sorted(t.id for t in services.list_tasks().items) == sorted(legacy + new)
 
 
-def test_a_create_naming_a_known_user_reads_the_user_once(counted: CountingStorage, services: Services) -> None:
+def test_a_create_naming_a_known_user_reads_the_user_once_and_writes_record_and_task(
+    counted: CountingStorage, services: Services
+) -> None:
     user = services.create_user(UserCreate(name="Ana", email="ana@example.com", company="Acme"))
     fresh = Services(counted, clock=TickingClock())
     counted.reset()
@@ -174,16 +176,18 @@ def test_a_create_naming_a_known_user_reads_the_user_once(counted: CountingStora
     for n in range(5):
         fresh.create_task(TaskCreate(title=f"Task {n}", user_id=user.id))
 
-    assert counted.calls == {"get": 1, "create": 5}
+    assert counted.calls == {"get": 1, "create": 10}  # each create: its history record, then the task
 
 
-def test_a_status_change_is_one_read_and_one_conditional_write(counted: CountingStorage, services: Services) -> None:
+def test_a_status_change_is_one_read_a_history_record_and_one_conditional_write(
+    counted: CountingStorage, services: Services
+) -> None:
     [task] = make_tasks(services, 1)
     counted.reset()
 
     services.update_task_status(task.id, TaskStatus.DONE)
 
-    assert counted.calls == {"get": 1, "replace": 1}
+    assert counted.calls == {"get": 1, "create": 1, "replace": 1}
 
 
 def test_the_cache_is_bounded_and_a_collection_larger_than_it_still_lists_whole(counted: CountingStorage) -> None:

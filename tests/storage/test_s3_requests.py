@@ -67,7 +67,7 @@ def test_a_next_page_starts_after_the_cursor_in_s3_itself(proxied_s3: tuple[S3St
     assert proxy.operations() == {"ListObjectsV2": 1, "GetObject": 10}
 
 
-def test_a_create_for_a_known_user_is_one_put_without_expect_100_continue(
+def test_a_create_for_a_known_user_is_two_create_only_puts_without_expect_100_continue(
     proxied_s3: tuple[S3Storage, TcpProxy],
 ) -> None:
     storage, proxy = proxied_s3
@@ -78,13 +78,18 @@ def test_a_create_for_a_known_user_is_one_put_without_expect_100_continue(
 
     services.create_task(TaskCreate(title="Second", user_id=user.id))
 
-    assert proxy.operations() == {"PutObject": 1}
-    [put] = proxy.requests
-    assert "expect" not in put.headers
-    assert put.headers["if-none-match"] == "*"
+    # The history record first, then the task: both create-only.
+    assert proxy.operations() == {"PutObject": 2}
+    record, put = proxy.requests
+    assert "/history/tasks/" in record.target and "/tasks/" in put.target
+    for request in (record, put):
+        assert "expect" not in request.headers
+        assert request.headers["if-none-match"] == "*"
 
 
-def test_a_status_change_is_one_get_and_one_conditional_put(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+def test_a_status_change_is_one_get_a_record_put_and_one_conditional_put(
+    proxied_s3: tuple[S3Storage, TcpProxy],
+) -> None:
     storage, proxy = proxied_s3
     services = Services(storage)
     task = services.create_task(TaskCreate(title="Call back"))
@@ -92,8 +97,9 @@ def test_a_status_change_is_one_get_and_one_conditional_put(proxied_s3: tuple[S3
 
     services.update_task_status(task.id, TaskStatus.DONE)
 
-    assert proxy.operations() == {"GetObject": 1, "PutObject": 1}
-    put = proxy.requests[1]
+    assert proxy.operations() == {"GetObject": 1, "PutObject": 2}
+    _, record, put = proxy.requests
+    assert "/history/tasks/" in record.target and record.headers["if-none-match"] == "*"
     assert "if-match" in put.headers and "expect" not in put.headers
 
 
@@ -105,3 +111,31 @@ def test_a_get_by_id_is_one_request(proxied_s3: tuple[S3Storage, TcpProxy]) -> N
 
     assert services.get_task(task.id) == task
     assert proxy.operations() == {"GetObject": 1}
+
+
+def test_a_history_read_is_a_get_a_list_and_the_records_read_at_once(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage, clock=TickingClock())
+    task = services.create_task(TaskCreate(title="Call back"))
+    for status in (TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.TODO, TaskStatus.DONE):
+        services.update_task_status(task.id, status)
+    proxy.reset_requests()
+
+    history = services.history("tasks", task.id)
+
+    assert history.current_version == 5
+    assert proxy.operations() == {"GetObject": 1 + 5, "ListObjectsV2": 1}
+    [listing] = [r for r in proxy.requests if r.operation == "ListObjectsV2"]
+    assert f"prefix=history%2Ftasks%2F{task.id}%2F" in listing.target
+
+
+def test_a_revert_reads_the_history_then_writes_as_an_update(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage, clock=TickingClock())
+    task = services.create_task(TaskCreate(title="Call back"))
+    services.update_task_status(task.id, TaskStatus.DONE)
+    proxy.reset_requests()
+
+    services.revert("tasks", task.id, 1, expected_version=2)
+
+    assert proxy.operations() == {"GetObject": 1 + 2 + 1, "ListObjectsV2": 1, "PutObject": 2}

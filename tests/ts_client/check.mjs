@@ -23,7 +23,7 @@ async function exercise(transportName, transport) {
     }
   };
   const tools = (await client.listTools()).tools;
-  check(tools.length === 14, `${transportName} tool count`, tools.map((t) => t.name).join(","));
+  check(tools.length === 16, `${transportName} tool count`, tools.map((t) => t.name).join(","));
   for (const tool of tools) check(tool.outputSchema, `${transportName} ${tool.name} has an output schema`);
 
   const tag = Math.random().toString(16).slice(2, 8);
@@ -50,12 +50,16 @@ async function exercise(transportName, transport) {
     list_tasks: await call("list_tasks", { user_id: userId, due_before: "2031-04-01T00:00:00Z" }),
     update_task: await call("update_task", { task_id: taskId, description: "With examples" }),
     update_task_status: await call("update_task_status", { task_id: taskId, status: "in_progress" }),
+    get_history: await call("get_history", { kind: "tasks", id: taskId }),
+    revert_change: await call("revert_change", { kind: "tasks", id: taskId, version: 1, expected_version: 3 }),
   };
   for (const [name, result] of Object.entries(results)) {
     check(!result.isError && result.structuredContent, `${transportName} ${name}`, JSON.stringify(result.content));
   }
   check(results.find_users.structuredContent?.items?.some((u) => u.id === userId), `${transportName} find_users finds`);
   check(results.update_call_status.structuredContent?.status === "completed", `${transportName} status`);
+  check(results.revert_change.structuredContent?.entity?.status === "todo", `${transportName} revert_change`,
+    JSON.stringify(results.revert_change.structuredContent));
   const missing = await call("get_user", { user_id: "no-such-user" });
   check(missing.isError && missing.content[0]?.text?.includes("Call find_users or list_users"),
     `${transportName} unknown user is an actionable error`, JSON.stringify(missing.content));

@@ -27,7 +27,7 @@ def main() -> None:
         target=keep_trying_until_ready, args=(storage, stop, log), name="storage-ready", daemon=True
     ).start()
     try:
-        build_mcp(services).run()
+        build_mcp(services, zone=settings.zone).run()
     except KeyboardInterrupt:
         pass
     finally:

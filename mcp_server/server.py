@@ -1,8 +1,11 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
 import time
+from collections.abc import Callable
+from datetime import UTC, tzinfo
 from typing import Any
 
+from mcp.server.lowlevel import Server
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
@@ -14,9 +17,11 @@ from mcp_server.logs import log_tool_call
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
+from shared.context import acting
 from shared.errors import InvalidInput
 from shared.runtime import package_version
 from shared.services import Clock, Services, utc_now
+from shared.timekeeping import describe_now, zone_name
 
 SERVER_NAME = "task-api"
 
@@ -34,9 +39,45 @@ user_id. Use list_calls and list_tasks to get call and task ids, and to check fo
 or task before creating another.
 
 Lists return {items, next_cursor}: while next_cursor is not null, call again with \
-cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read as UTC, and \
+cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read in {zone}, and \
 results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
 tasks. An error result says what went wrong and what to call to fix it."""
+
+
+def instructions(now: str, zone: tzinfo) -> str:
+    """The instructions with the configured zone and, as of this initialize, what "now" is."""
+    return (
+        INSTRUCTIONS.replace("{zone}", zone_name(zone))
+        + f'\n\n{now} Compute relative dates ("next Friday") from this; later in a long session, '
+        "call get_current_time."
+    )
+
+
+class _LiveInstructions(Server[Any]):
+    """The SDK's low-level server, with instructions computed each time they are read.
+
+    The SDK reads `instructions` when it builds an initialize (or server/discover) result: per initialize over
+    HTTP, per connection over stdio and in memory. A fixed text would tell a server running for a week the date
+    it started; this tells each client the date it connects.
+    """
+
+    _compute_instructions: Callable[[], str]
+
+    @property
+    def instructions(self) -> str | None:
+        return self._compute_instructions()
+
+    @instructions.setter
+    def instructions(self, _: str | None) -> None:
+        pass  # the text is always computed
+
+
+def _live_instructions(server: Server[Any], compute: Callable[[], str]) -> None:
+    # MCPServer builds its low-level server itself; it is given this subclass afterwards, which adds only
+    # the property (no state of its own besides `compute`).
+    server.__dict__.pop("instructions", None)
+    server.__class__ = _LiveInstructions
+    server._compute_instructions = compute  # type: ignore[attr-defined]
 
 
 class TaskAPIServer(MCPServer):
@@ -46,6 +87,10 @@ class TaskAPIServer(MCPServer):
     pydantic's full text (values, error types, documentation links); that check happens outside any tool,
     so it is translated here, once, for every tool.
     """
+
+    def __init__(self, *, zone: tzinfo = UTC, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.zone = zone
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -66,7 +111,9 @@ class TaskAPIServer(MCPServer):
                 log_tool_call(name, arguments, time.perf_counter() - started, error=refusal)
                 raise ToolError(f"Error executing tool {name}: {refusal.message}")
         try:
-            return await super().call_tool(name, arguments, context)
+            # Arguments are validated inside: a date-time without an offset is read in the configured zone.
+            with acting(zone=self.zone):
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
@@ -100,10 +147,19 @@ class TaskAPIServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
 
-def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
-    """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
-    mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=package_version())
-    register_tools(mcp, services)
+def build_mcp(services: Services, *, clock: Clock = utc_now, zone: tzinfo = UTC) -> MCPServer:
+    """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts.
+
+    `zone` (TASK_API_TIMEZONE) is where date-times without an offset are read; "now", in the instructions
+    and get_current_time, comes from the services' clock.
+    """
+    mcp = TaskAPIServer(
+        name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=package_version(), zone=zone
+    )
+    _live_instructions(
+        mcp._lowlevel_server, lambda: instructions(describe_now(services.current_time(zone).utc, zone), zone)
+    )
+    register_tools(mcp, services, zone=zone)
     register_resources(mcp, services)
     register_prompts(mcp, clock)
     return mcp

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: the SDK evaluates these signatures to build the JSON schemas,
 # and plain annotations resolve without depending on where the tool functions are defined.
 
+from datetime import UTC, tzinfo
 from typing import Annotated, Generic, Self, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -10,6 +11,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from mcp_server.time_tools import register_time_tools
 from shared.models import (
     DEFAULT_DURATION,
     QUERY_MAX,
@@ -60,9 +62,11 @@ CURSOR = Field(
     description="The next_cursor of the previous page, unchanged; omit it for the first page.",
 )
 NOTES = Field(description="Optional free text, at most 500 characters.")
-DUE_DATE = Field(description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset = UTC.")
+DUE_DATE = Field(
+    description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset: the server's zone."
+)
 SCHEDULED_FOR = Field(
-    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset = UTC."
+    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset: the server's zone."
 )
 
 # Hints for clients deciding whether to ask the user before a call; no tool reaches beyond this service.
@@ -101,7 +105,8 @@ class TaskPage(ToolPage[Task]):
     """One page of tasks, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
 
 
-def register_tools(mcp: MCPServer, services: Services) -> None:
+def register_tools(mcp: MCPServer, services: Services, *, zone: tzinfo = UTC) -> None:
+    register_time_tools(mcp, services, zone)  # always present, whatever the toolsets
     _register_user_tools(mcp, services)
     _register_call_tools(mcp, services)
     _register_task_tools(mcp, services)

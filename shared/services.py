@@ -6,7 +6,7 @@ All methods block (they call storage); async callers run them in a worker thread
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +32,7 @@ from shared.models import (
 from shared.paging import read_page
 from shared.storage.base import Storage
 from shared.storage.repository import DEFAULT_CACHE_ENTRIES, Repository
+from shared.timekeeping import CurrentTime, current_time
 
 Clock = Callable[[], datetime]
 
@@ -58,6 +59,10 @@ class Services:
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
+
+    def current_time(self, zone: tzinfo) -> CurrentTime:
+        """Now, by the services' clock, in UTC and in `zone` (the configured TASK_API_TIMEZONE)."""
+        return current_time(self._now(), zone)
 
     def _touch(self, previous: datetime) -> datetime:
         # updated_at moves forward on every change, even if the clock did not tick or stepped back.

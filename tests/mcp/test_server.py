@@ -18,7 +18,16 @@ from tests.mcp.conftest import BUCKET, output_validator
 
 pytestmark = pytest.mark.anyio
 
-READ_ONLY = {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks"}
+READ_ONLY = {
+    "get_user",
+    "list_users",
+    "find_users",
+    "get_call",
+    "list_calls",
+    "get_task",
+    "list_tasks",
+    "get_current_time",
+}
 ADDITIVE = {"create_user", "schedule_call", "create_task"}
 IDEMPOTENT_UPDATES = {"update_call_status", "reschedule_call", "update_task_status", "update_task"}
 
@@ -163,6 +172,7 @@ async def test_every_tool_declares_an_object_output_schema_named_for_what_it_ret
         "list_tasks": "TaskPage",
         "update_task_status": "Task",
         "update_task": "Task",
+        "get_current_time": "CurrentTime",
     }
     for tool in listed.values():
         assert tool.output_schema is not None

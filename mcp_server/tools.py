@@ -69,6 +69,10 @@ SCHEDULED_FOR = Field(
     description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset: the server's zone."
 )
 
+ALLOW_OVERLAP = Field(
+    description="true books it even if it overlaps another scheduled or rescheduled call of the same user."
+)
+
 # Hints for clients deciding whether to ask the user before a call; no tool reaches beyond this service.
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 ADDITIVE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
@@ -191,11 +195,13 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
         duration_minutes: Duration = DEFAULT_DURATION,
         notes: Annotated[Notes | None, NOTES] = None,
+        allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
         """Book a call with a user; returns the call (status "scheduled") with its id.
 
         Needs a user_id: call find_users or create_user first. To move an existing call, use
-        reschedule_call instead of booking a second one.
+        reschedule_call instead of booking a second one. A time that overlaps another of the user's
+        calls is refused with free slots of the same length to choose from.
         """
         return services.schedule_call(
             CallCreate(
@@ -204,7 +210,8 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
                 scheduled_for=scheduled_for,
                 duration_minutes=duration_minutes,
                 notes=notes,
-            )
+            ),
+            allow_overlap=allow_overlap,
         )
 
     @mcp.tool(title="Get a call", annotations=READ_ONLY)
@@ -254,14 +261,18 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         duration_minutes: Annotated[
             Duration | None, Field(description="New length in minutes, 15-240; omit to keep the current one.")
         ] = None,
+        allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
         """Move a call to a new time (and optionally a new length); its status becomes "rescheduled".
 
         Needs a call_id: call list_calls first. Only a scheduled or rescheduled call can be moved; for a
-        completed or cancelled one, book a new call with schedule_call.
+        completed or cancelled one, book a new call with schedule_call. A time that overlaps another of
+        the user's calls is refused with free slots to choose from.
         """
         return services.reschedule_call(
-            call_id, CallReschedule(scheduled_for=scheduled_for, duration_minutes=duration_minutes)
+            call_id,
+            CallReschedule(scheduled_for=scheduled_for, duration_minutes=duration_minutes),
+            allow_overlap=allow_overlap,
         )
 
 

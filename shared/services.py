@@ -5,11 +5,13 @@ All methods block (they call storage); async callers run them in a worker thread
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TypeVar
 
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import CallOverlap, Conflict, InvalidInput, NotFound
 from shared.ids import IdFactory
 from shared.models import (
     CallCreate,
@@ -30,6 +32,7 @@ from shared.models import (
     as_utc,
 )
 from shared.paging import read_page
+from shared.scheduling import free_slots, overlapping_calls
 from shared.storage.base import Storage
 from shared.storage.repository import DEFAULT_CACHE_ENTRIES, Repository
 from shared.timekeeping import CurrentTime, current_time
@@ -56,6 +59,10 @@ class Services:
         self.users = Repository(storage, "users", User, "User", cache_entries=cache_entries)
         self.calls = Repository(storage, "calls", ScheduledCall, "Call", cache_entries=cache_entries)
         self.tasks = Repository(storage, "tasks", Task, "Task", cache_entries=cache_entries)
+        # One lock per user around "check for overlaps, then book": two bookings in this process cannot both
+        # pass the check (across processes they still can; see README, Conflict-aware scheduling).
+        self._booking_locks: dict[str, threading.Lock] = {}
+        self._booking_locks_guard = threading.Lock()
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
@@ -75,6 +82,20 @@ class Services:
             return entity.model_copy(update={"status": status, "updated_at": self._touch(entity.updated_at)})
 
         return repository.update(entity_id, change)
+
+    @contextmanager
+    def _booking(self, user_id: str) -> Iterator[None]:
+        with self._booking_locks_guard:
+            lock = self._booking_locks.setdefault(user_id, threading.Lock())
+        with lock:
+            yield
+
+    def _refuse_overlap(self, user_id: str, start: datetime, duration_minutes: int, *, ignore: str | None) -> None:
+        calls = self.list_calls(CallFilter(user_id=user_id)).items
+        clashes = overlapping_calls(start, duration_minutes, calls, ignore=ignore)
+        if clashes:
+            slots = free_slots(start, duration_minutes, calls, now=self._now(), ignore=ignore)
+            raise CallOverlap(start, duration_minutes, clashes, slots)
 
     def _require_user(self, user_id: str) -> None:
         # Nothing deletes users, so a user seen once is known for good: a create naming them costs one write.
@@ -107,14 +128,31 @@ class Services:
 
     # Scheduled calls
 
-    def schedule_call(self, data: CallCreate) -> ScheduledCall:
+    def schedule_call(self, data: CallCreate, *, allow_overlap: bool = True) -> ScheduledCall:
+        """Book a call. With `allow_overlap=False`, CallOverlap if it overlaps another scheduled or rescheduled
+        call of the same user (touching calls do not overlap), offering free slots of the same length.
+
+        The default books it anyway, as the spec does (REST's default); MCP asks for the check by default.
+        """
         self._require_user(data.user_id)
+        if allow_overlap:
+            return self._book(data)
+        with self._booking(data.user_id):
+            self._refuse_overlap(data.user_id, data.scheduled_for, data.duration_minutes, ignore=None)
+            return self._book(data)
+
+    def _book(self, data: CallCreate) -> ScheduledCall:
         now = self._now()
         call = ScheduledCall(
             id=self._ids.new_id(now), status=CallStatus.SCHEDULED, created_at=now, updated_at=now, **data.model_dump()
         )
         self.calls.add(call.id, call)
         return call
+
+    def overlapping_calls(self, call: ScheduledCall) -> list[ScheduledCall]:
+        """The other scheduled or rescheduled calls of the call's user that it overlaps, soonest first."""
+        calls = self.list_calls(CallFilter(user_id=call.user_id)).items
+        return overlapping_calls(call.scheduled_for, call.duration_minutes, calls, ignore=call.id)
 
     def get_call(self, call_id: str) -> ScheduledCall:
         return self.calls.get(call_id)
@@ -129,13 +167,18 @@ class Services:
     def update_call_status(self, call_id: str, status: CallStatus) -> ScheduledCall:
         return self._set_status(self.calls, call_id, status)
 
-    def reschedule_call(self, call_id: str, data: CallReschedule) -> ScheduledCall:
-        def change(call: ScheduledCall) -> ScheduledCall:
+    def reschedule_call(self, call_id: str, data: CallReschedule, *, allow_overlap: bool = True) -> ScheduledCall:
+        """Move a call; with `allow_overlap=False`, CallOverlap if the new time overlaps another of the user's calls."""
+
+        def check(call: ScheduledCall) -> None:
             if call.status not in _RESCHEDULABLE:
                 raise Conflict(
                     f"Call {call_id} is {call.status.value}; only a scheduled or rescheduled call can be "
                     "moved. Schedule a new call instead."
                 )
+
+        def change(call: ScheduledCall) -> ScheduledCall:
+            check(call)
             update: dict[str, object] = {
                 "scheduled_for": data.scheduled_for,
                 "status": CallStatus.RESCHEDULED,
@@ -145,7 +188,14 @@ class Services:
                 update["duration_minutes"] = data.duration_minutes
             return call.model_copy(update=update)
 
-        return self.calls.update(call_id, change)
+        if allow_overlap:
+            return self.calls.update(call_id, change)
+        current = self.calls.get(call_id)
+        check(current)  # a cancelled call is refused as such, whatever its new time would overlap
+        with self._booking(current.user_id):
+            duration = data.duration_minutes or current.duration_minutes
+            self._refuse_overlap(current.user_id, data.scheduled_for, duration, ignore=call_id)
+            return self.calls.update(call_id, change)
 
     # Tasks
 

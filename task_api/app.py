@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             allow_origins=origins,
             allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "Accept", "Mcp-Protocol-Version"],
-            expose_headers=["X-Next-Cursor", "Retry-After"],
+            expose_headers=["X-Next-Cursor", "Retry-After", "X-Overlapping-Calls"],
             max_age=600,
         )
     # Outermost (after CORS): one line per change, refused ones included, timed end to end.

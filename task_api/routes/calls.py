@@ -8,14 +8,19 @@ from fastapi import APIRouter, Query, Response, status
 
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.overlaps import AllowOverlap, name_overlaps, overlap_responses
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call")
-def schedule_call(payload: CallCreate, services: ServicesDep) -> ScheduledCall:
-    return services.schedule_call(payload)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call", responses=overlap_responses(201))
+def schedule_call(
+    payload: CallCreate, services: ServicesDep, response: Response, allow_overlap: AllowOverlap = True
+) -> ScheduledCall:
+    call = services.schedule_call(payload, allow_overlap=allow_overlap)
+    name_overlaps(response, services, call, checked=not allow_overlap)
+    return call
 
 
 @router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[ScheduledCall])
@@ -47,6 +52,11 @@ def update_call_status(
     summary="Reschedule a call",
     description="Move a scheduled or rescheduled call to a new time (and optionally a new length); "
     "its status becomes `rescheduled`. A completed or cancelled call cannot be moved (409).",
+    responses=overlap_responses(200),
 )
-def reschedule_call(call_id: str, payload: CallReschedule, services: ServicesDep) -> ScheduledCall:
-    return services.reschedule_call(call_id, payload)
+def reschedule_call(
+    call_id: str, payload: CallReschedule, services: ServicesDep, response: Response, allow_overlap: AllowOverlap = True
+) -> ScheduledCall:
+    call = services.reschedule_call(call_id, payload, allow_overlap=allow_overlap)
+    name_overlaps(response, services, call, checked=not allow_overlap)
+    return call

@@ -11,6 +11,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
+from mcp_server.overview_tools import register_overview_tools
 from mcp_server.time_tools import register_time_tools
 from shared.models import (
     DEFAULT_DURATION,
@@ -112,6 +113,7 @@ class TaskPage(ToolPage[Task]):
 def register_tools(mcp: MCPServer, services: Services, *, zone: tzinfo = UTC) -> None:
     register_time_tools(mcp, services, zone)  # always present, whatever the toolsets
     _register_user_tools(mcp, services)
+    register_overview_tools(mcp, services)  # group "users"
     _register_call_tools(mcp, services)
     _register_task_tools(mcp, services)
 

@@ -426,3 +426,44 @@ class UserOverview(BaseModel):
     user: User
     calls: list[ScheduledCall]
     tasks: list[Task]
+
+
+# A briefing on one user: what an agent needs before a meeting, small enough to read in one go.
+
+BRIEFING_CALLS = 5
+BRIEFING_TASKS = 10
+
+
+class UserCard(BaseModel):
+    id: str
+    name: str
+    email: str
+    company: str
+    user_type: UserType
+
+
+class CallLine(BaseModel):
+    id: str
+    title: str
+    scheduled_for: datetime
+    duration_minutes: int
+    status: CallStatus
+
+
+class TaskLine(BaseModel):
+    id: str
+    title: str
+    status: TaskStatus
+    due_date: datetime | None = None
+
+
+class UserBriefing(BaseModel):
+    """A user, their next calls and open tasks, their counts by status, and how many more are not listed."""
+
+    user: UserCard
+    upcoming_calls: list[CallLine]
+    more_upcoming_calls: int
+    open_tasks: list[TaskLine]
+    more_open_tasks: int
+    calls_by_status: dict[str, int]
+    tasks_by_status: dict[str, int]

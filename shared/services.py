@@ -14,8 +14,11 @@ from typing import TypeVar
 from shared.errors import CallOverlap, Conflict, InvalidInput, NotFound
 from shared.ids import IdFactory
 from shared.models import (
+    BRIEFING_CALLS,
+    BRIEFING_TASKS,
     CallCreate,
     CallFilter,
+    CallLine,
     CallReschedule,
     CallStatus,
     Page,
@@ -23,16 +26,19 @@ from shared.models import (
     Task,
     TaskCreate,
     TaskFilter,
+    TaskLine,
     TaskStatus,
     TaskUpdate,
     User,
+    UserBriefing,
+    UserCard,
     UserCreate,
     UserOverview,
     UserQuery,
     as_utc,
 )
 from shared.paging import read_page
-from shared.scheduling import free_slots, overlapping_calls
+from shared.scheduling import BLOCKING, call_end, free_slots, overlapping_calls
 from shared.storage.base import Storage
 from shared.storage.repository import DEFAULT_CACHE_ENTRIES, Repository
 from shared.timekeeping import CurrentTime, current_time
@@ -125,6 +131,29 @@ class Services:
         calls = self.list_calls(CallFilter(user_id=user_id)).items
         tasks = self.list_tasks(TaskFilter(user_id=user_id)).items
         return UserOverview(user=user, calls=calls, tasks=tasks)
+
+    def user_briefing(self, user_id: str) -> UserBriefing:
+        """The user, their next calls (under way or to come) and open tasks, and their counts by status."""
+        user = self.users.get(user_id)
+        calls = self.list_calls(CallFilter(user_id=user_id)).items
+        tasks = self.list_tasks(TaskFilter(user_id=user_id)).items
+        now = self._now()
+        upcoming = sorted(
+            (c for c in calls if c.status in BLOCKING and call_end(c) > now), key=lambda c: (c.scheduled_for, c.id)
+        )
+        open_tasks = sorted(
+            (t for t in tasks if t.status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS)),
+            key=lambda t: (t.due_date is None, t.due_date or now, t.id),
+        )
+        return UserBriefing(
+            user=UserCard.model_validate(user, from_attributes=True),
+            upcoming_calls=[CallLine.model_validate(c, from_attributes=True) for c in upcoming[:BRIEFING_CALLS]],
+            more_upcoming_calls=max(0, len(upcoming) - BRIEFING_CALLS),
+            open_tasks=[TaskLine.model_validate(t, from_attributes=True) for t in open_tasks[:BRIEFING_TASKS]],
+            more_open_tasks=max(0, len(open_tasks) - BRIEFING_TASKS),
+            calls_by_status={status.value: sum(c.status == status for c in calls) for status in CallStatus},
+            tasks_by_status={status.value: sum(t.status == status for t in tasks) for status in TaskStatus},
+        )
 
     # Scheduled calls
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +19,7 @@ from task_api.app import create_app
 from tests.api.conftest import API_KEY, make_user
 from tests.api.test_mcp_http import mcp_client, structured
 from tests.clocks import FakeClock
-from tests.live_server import serve
+from tests.live_server import clean_env, serve
 
 NOW = "2025-10-24T10:30:00Z"  # the services' clock: Friday 12:30 in Madrid
 
@@ -195,3 +198,23 @@ def test_openapi_documents_the_flag_the_header_and_the_409(client: httpx.Client)
         assert {"$ref": "#/components/schemas/CallOverlapBody"} in conflict["anyOf"]
     overlap = doc["components"]["schemas"]["CallOverlapBody"]
     assert set(overlap["required"]) >= {"message", "overlapping_calls", "free_slots"}
+
+
+@pytest.mark.parametrize("program", [["-m", "task_api.main"], ["-m", "mcp_server"]], ids=["rest", "stdio"])
+def test_an_unknown_zone_stops_either_server_with_one_readable_line(tmp_path: Path, program: list[str]) -> None:
+    env = clean_env(TASK_API_TIMEZONE="Europe/Madird", TASK_API_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run(
+        [sys.executable, *program],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0
+    assert "invalid configuration" in result.stderr
+    assert "TASK_API_TIMEZONE" in result.stderr
+    assert "'Europe/Madird' is not an IANA time zone name" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()

@@ -85,7 +85,8 @@ class TaskAPIServer(MCPServer):
 
     The SDK checks arguments against the input schema before a tool runs and reports a failure with
     pydantic's full text (values, error types, documentation links); that check happens outside any tool,
-    so it is translated here, once, for every tool.
+    so it is translated here, once, for every tool. Here too each call, its argument check included, runs
+    in the configured zone (`zone`, TASK_API_TIMEZONE), where date-times without an offset are read.
     """
 
     def __init__(self, *, zone: tzinfo = UTC, **kwargs: Any) -> None:

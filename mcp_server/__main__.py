@@ -46,7 +46,11 @@ def main(argv: Sequence[str] | None = None, *, flags: argparse.Namespace | None 
     ).start()
     try:
         build_mcp(
-            services, read_only=settings.read_only, toolsets=settings.enabled_toolsets(), local_label=STDIO_LABEL
+            services,
+            read_only=settings.read_only,
+            toolsets=settings.enabled_toolsets(),
+            local_label=STDIO_LABEL,
+            zone=settings.zone,
         ).run()
     except KeyboardInterrupt:
         pass

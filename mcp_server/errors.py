@@ -11,7 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from mcp_server.logs import log_tool_call
-from shared.errors import DomainError, NotFound, StorageUnavailable
+from shared.errors import CallOverlap, DomainError, NotFound, StorageUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +29,9 @@ def explain(exc: DomainError) -> str:
     if isinstance(exc, NotFound):
         hint = _FINDERS.get(exc.kind)
         return f"{exc.message}. {hint}" if hint else f"{exc.message}."
+    if isinstance(exc, CallOverlap):
+        choose = "Offer the user one of the free slots" if exc.free_slots else "Ask the user for another time"
+        return f"{exc.message} {choose}, or call again with allow_overlap=true to book this time anyway."
     if isinstance(exc, StorageUnavailable):
         if exc.transient:
             return f"{exc.message.rstrip('.')}. Try again in a moment."

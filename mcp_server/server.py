@@ -2,8 +2,10 @@
 
 import time
 from collections.abc import Callable, Collection
+from datetime import UTC, tzinfo
 from typing import Any
 
+from mcp.server.lowlevel import Server
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
@@ -21,6 +23,7 @@ from shared.context import Actor, acting
 from shared.errors import InvalidInput
 from shared.runtime import package_version
 from shared.services import Clock, Services, utc_now
+from shared.timekeeping import describe_now, zone_name
 
 SERVER_NAME = "task-api"
 # Who acts when a tool is called without an HTTP request (stdio, in memory): whoever started the process.
@@ -40,7 +43,7 @@ user_id. Use list_calls and list_tasks to get call and task ids, and to check fo
 or task before creating another.
 
 Lists return {items, next_cursor}: while next_cursor is not null, call again with \
-cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read as UTC, and \
+cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read in {zone}, and \
 results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
 tasks. An error result says what went wrong and what to call to fix it."""
 
@@ -51,20 +54,66 @@ This server is read-only: it has no tools that create or change anything. Answer
 read, and say so if the user asks for a change."""
 
 
+def instructions(now: str, zone: tzinfo, *, read_only: bool = False) -> str:
+    """The instructions with the configured zone and, as of this initialize, what "now" is."""
+    return (
+        INSTRUCTIONS.replace("{zone}", zone_name(zone))
+        + (READ_ONLY_INSTRUCTIONS if read_only else "")
+        + f'\n\n{now} Compute relative dates ("next Friday") from this; later in a long session, '
+        "call get_current_time."
+    )
+
+
+class _LiveInstructions(Server[Any]):
+    """The SDK's low-level server, with instructions computed each time they are read.
+
+    The SDK reads `instructions` when it builds an initialize (or server/discover) result: per initialize over
+    HTTP, per connection over stdio and in memory. A fixed text would tell a server running for a week the date
+    it started; this tells each client the date it connects.
+    """
+
+    _compute_instructions: Callable[[], str]
+
+    @property
+    def instructions(self) -> str | None:
+        return self._compute_instructions()
+
+    @instructions.setter
+    def instructions(self, _: str | None) -> None:
+        pass  # the text is always computed
+
+
+def _live_instructions(server: Server[Any], compute: Callable[[], str]) -> None:
+    # MCPServer builds its low-level server itself; it is given this subclass afterwards, which adds only
+    # the property (no state of its own besides `compute`).
+    server.__dict__.pop("instructions", None)
+    server.__class__ = _LiveInstructions
+    server._compute_instructions = compute  # type: ignore[attr-defined]
+
+
 class TaskAPIServer(MCPServer):
     """An MCPServer whose argument errors read like the tools' own: each field and why, then what to do.
 
     The SDK checks arguments against the input schema before a tool runs and reports a failure with
     pydantic's full text (values, error types, documentation links); that check happens outside any tool,
-    so it is translated here, once, for every tool.
+    so it is translated here, once, for every tool. Here too each call, its argument check included, runs
+    in the configured zone (`zone`, TASK_API_TIMEZONE), where date-times without an offset are read.
 
     It also enforces access: on a read-only server the tools that change data are not registered at all;
     for a read-only key over /mcp they are left out of tools/list and refused when called. Each call runs as
     the key's label (or `local_label` without an HTTP request), so the history records who.
     """
 
-    def __init__(self, *args: Any, read_only: bool = False, local_label: str = LOCAL_LABEL, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        read_only: bool = False,
+        local_label: str = LOCAL_LABEL,
+        zone: tzinfo = UTC,
+        **kwargs: Any,
+    ) -> None:
         self.read_only = read_only
+        self.zone = zone
         self.write_tools: set[str] = set()
         self._local = Grant(label=local_label, read_only=read_only)
         super().__init__(*args, **kwargs)
@@ -127,7 +176,9 @@ class TaskAPIServer(MCPServer):
                 log_tool_call(name, arguments, time.perf_counter() - started, error=refusal)
                 raise ToolError(f"Error executing tool {name}: {refusal.message}")
         try:
-            return await super().call_tool(name, arguments, context)
+            # Arguments are validated inside: a date-time without an offset is read in the configured zone.
+            with acting(zone=self.zone):
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
@@ -168,23 +219,30 @@ def build_mcp(
     read_only: bool = False,
     toolsets: Collection[str] = TOOLSETS,
     local_label: str = LOCAL_LABEL,
+    zone: tzinfo = UTC,
 ) -> TaskAPIServer:
     """A new server with the tools of `toolsets`, the resources and the prompts, bound to `services`.
 
     `clock` dates the prompts. `read_only`: the tools that change data are not registered, nor the prompts
     (they walk a model through creating things). `local_label` names who acts when there is no HTTP request
-    (stdio, in memory); over /mcp it is the label of the request's key.
+    (stdio, in memory); over /mcp it is the label of the request's key. `zone` (TASK_API_TIMEZONE) is where
+    date-times without an offset are read; "now", in the instructions and get_current_time, comes from the
+    services' clock.
     """
-    instructions = INSTRUCTIONS + (READ_ONLY_INSTRUCTIONS if read_only else "")
     mcp = TaskAPIServer(
         name=SERVER_NAME,
         title="Task API",
-        instructions=instructions,
+        instructions=INSTRUCTIONS,
         version=package_version(),
         read_only=read_only,
         local_label=local_label,
+        zone=zone,
     )
-    register_tools(mcp, services, toolsets)
+    _live_instructions(
+        mcp._lowlevel_server,
+        lambda: instructions(describe_now(services.current_time(zone).utc, zone), zone, read_only=read_only),
+    )
+    register_tools(mcp, services, toolsets, zone=zone)
     register_resources(mcp, services)
     if not read_only:
         register_prompts(mcp, clock)

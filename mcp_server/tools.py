@@ -4,6 +4,7 @@
 # and plain annotations resolve without depending on where the tool functions are defined.
 
 from collections.abc import Callable, Collection
+from datetime import UTC, tzinfo
 from typing import Annotated, Generic, Self, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -12,6 +13,8 @@ from pydantic import Field
 
 from mcp_server.errors import service_tool
 from mcp_server.history_tools import register_history_tools
+from mcp_server.overview_tools import register_overview_tools
+from mcp_server.time_tools import register_time_tools
 from shared.access import TOOLSETS
 from shared.idempotency import IdempotencyKey
 from shared.models import (
@@ -64,13 +67,19 @@ CURSOR = Field(
     description="The next_cursor of the previous page, unchanged; omit it for the first page.",
 )
 NOTES = Field(description="Optional free text, at most 500 characters.")
-DUE_DATE = Field(description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset = UTC.")
+DUE_DATE = Field(
+    description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset: the server's zone."
+)
 IDEMPOTENCY_KEY = Field(
     description="Optional unique string, e.g. a UUID. Reuse the same key when retrying the same create: you get "
     "the first result, not a duplicate."
 )
 SCHEDULED_FOR = Field(
-    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset = UTC."
+    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset: the server's zone."
+)
+
+ALLOW_OVERLAP = Field(
+    description="true books it even if it overlaps another scheduled or rescheduled call of the same user."
 )
 
 # Hints for clients deciding whether to ask the user before a call; no tool reaches beyond this service.
@@ -130,17 +139,26 @@ def _duplicate_email_note(user: User, others: list[User]) -> str | None:
     )
 
 
-def register_tools(mcp: MCPServer, services: Services, toolsets: Collection[str] = TOOLSETS) -> None:
-    """The tools of the groups in `toolsets` (TASK_API_TOOLSETS, --toolsets; every group by default)."""
+def register_tools(
+    mcp: MCPServer, services: Services, toolsets: Collection[str] = TOOLSETS, *, zone: tzinfo = UTC
+) -> None:
+    """The tools of the groups in `toolsets` (TASK_API_TOOLSETS, --toolsets; every group by default), and
+    get_current_time, always."""
     groups: dict[str, Callable[[MCPServer, Services], None]] = {
-        "users": _register_user_tools,
+        "users": _register_user_and_overview_tools,
         "calls": _register_call_tools,
         "tasks": _register_task_tools,
         "history": register_history_tools,
     }
+    register_time_tools(mcp, services, zone)
     for group, register in groups.items():
         if group in toolsets:
             register(mcp, services)
+
+
+def _register_user_and_overview_tools(mcp: MCPServer, services: Services) -> None:
+    _register_user_tools(mcp, services)
+    register_overview_tools(mcp, services)
 
 
 def _register_user_tools(mcp: MCPServer, services: Services) -> None:
@@ -227,11 +245,13 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         duration_minutes: Duration = DEFAULT_DURATION,
         notes: Annotated[Notes | None, NOTES] = None,
         idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
+        allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
         """Book a call with a user; returns the call (status "scheduled") with its id.
 
         Needs a user_id: call find_users or create_user first. To move an existing call, use
-        reschedule_call instead of booking a second one.
+        reschedule_call instead of booking a second one. A time that overlaps another of the user's
+        calls is refused with free slots of the same length to choose from.
         """
         return services.schedule_call(
             CallCreate(
@@ -242,6 +262,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
                 notes=notes,
             ),
             idempotency_key=idempotency_key,
+            allow_overlap=allow_overlap,
         )
 
     @mcp.tool(title="Get a call", annotations=READ_ONLY)
@@ -291,14 +312,18 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         duration_minutes: Annotated[
             Duration | None, Field(description="New length in minutes, 15-240; omit to keep the current one.")
         ] = None,
+        allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
         """Move a call to a new time (and optionally a new length); its status becomes "rescheduled".
 
         Needs a call_id: call list_calls first. Only a scheduled or rescheduled call can be moved; for a
-        completed or cancelled one, book a new call with schedule_call.
+        completed or cancelled one, book a new call with schedule_call. A time that overlaps another of
+        the user's calls is refused with free slots to choose from.
         """
         return services.reschedule_call(
-            call_id, CallReschedule(scheduled_for=scheduled_for, duration_minutes=duration_minutes)
+            call_id,
+            CallReschedule(scheduled_for=scheduled_for, duration_minutes=duration_minutes),
+            allow_overlap=allow_overlap,
         )
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.models import ScheduledCall
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose; `message` is safe to show to a caller."""
@@ -30,6 +37,44 @@ class InvalidInput(DomainError):
 
 class Conflict(DomainError):
     """The change cannot be made in the entity's current state, or lost a race too many times."""
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CallOverlap(Conflict):
+    """A call would overlap other scheduled or rescheduled calls of the same user; nothing was booked.
+
+    `overlapping` are those calls, soonest first; `free_slots` up to three start times for a call of the same
+    length, nearest to the requested one first, that overlap none of the user's calls and are not in the past.
+    """
+
+    def __init__(
+        self,
+        scheduled_for: datetime,
+        duration_minutes: int,
+        overlapping: Sequence[ScheduledCall],
+        free_slots: Sequence[datetime],
+    ) -> None:
+        clashes = "; ".join(
+            f"{call.id} \u201c{call.title}\u201d at {_utc(call.scheduled_for)} for {call.duration_minutes} min"
+            for call in overlapping
+        )
+        slots = (
+            f"Free slots of {duration_minutes} min: {', '.join(_utc(slot) for slot in free_slots)}."
+            if free_slots
+            else f"No free slot of {duration_minutes} min nearby; pick another day."
+        )
+        super().__init__(
+            f"A call at {_utc(scheduled_for)} for {duration_minutes} min overlaps "
+            f"{len(overlapping)} other call{'s' if len(overlapping) > 1 else ''} of the same user: {clashes}. "
+            f"{slots}"
+        )
+        self.scheduled_for = scheduled_for
+        self.duration_minutes = duration_minutes
+        self.overlapping = list(overlapping)
+        self.free_slots = list(free_slots)
 
 
 class StorageUnavailable(DomainError):

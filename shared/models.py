@@ -22,10 +22,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.errors import InvalidInput
+from shared.timekeeping import read_input_datetime
 
 
 def as_utc(value: datetime) -> datetime:
-    """A naive datetime is read as UTC; an aware one keeps its instant, expressed in UTC."""
+    """For the service's own date-times: a naive one is UTC; an aware one keeps its instant, expressed in UTC.
+
+    A caller's input goes through `UtcDatetime` instead, which reads a naive one in the configured zone.
+    """
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
     try:
@@ -48,7 +52,10 @@ def _not_a_number(value: object) -> object:
     return value
 
 
-UtcDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(as_utc)]
+# A date-time from a caller, stored as its UTC instant. Without an offset it is read in the zone of the request
+# (TASK_API_TIMEZONE, set by each adapter; UTC outside any request). Stored entities are always written with
+# an offset ("Z"), so reading them back, in whatever zone, never shifts them.
+UtcDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(read_input_datetime)]
 
 _RESERVED_TLD_PROBE = "test"
 
@@ -315,13 +322,16 @@ UserIdFilter = Annotated[EntityId | None, Field(description="Only those for this
 CallStatusFilter = Annotated[CallStatus | None, Field(description="Only calls in this status.")]
 TaskStatusFilter = Annotated[TaskStatus | None, Field(description="Only tasks in this status.")]
 ScheduledFrom = Annotated[
-    UtcDatetime | None, Field(description="Only calls starting at or after this ISO 8601 date-time (no offset = UTC).")
+    UtcDatetime | None,
+    Field(description="Only calls starting at or after this ISO 8601 date-time (no offset: the server's zone)."),
 ]
 ScheduledTo = Annotated[
-    UtcDatetime | None, Field(description="Only calls starting at or before this ISO 8601 date-time (no offset = UTC).")
+    UtcDatetime | None,
+    Field(description="Only calls starting at or before this ISO 8601 date-time (no offset: the server's zone)."),
 ]
 DueBefore = Annotated[
-    UtcDatetime | None, Field(description="Only tasks due strictly before this ISO 8601 date-time (no offset = UTC).")
+    UtcDatetime | None,
+    Field(description="Only tasks due strictly before this ISO 8601 date-time (no offset: the server's zone)."),
 ]
 
 
@@ -454,3 +464,44 @@ class RevertRequest(_Input):
         ge=1,
         description="Refuse (409) unless the entity is still at this version: the one you read the history at.",
     )
+
+
+# A briefing on one user: what an agent needs before a meeting, small enough to read in one go.
+
+BRIEFING_CALLS = 5
+BRIEFING_TASKS = 10
+
+
+class UserCard(BaseModel):
+    id: str
+    name: str
+    email: str
+    company: str
+    user_type: UserType
+
+
+class CallLine(BaseModel):
+    id: str
+    title: str
+    scheduled_for: datetime
+    duration_minutes: int
+    status: CallStatus
+
+
+class TaskLine(BaseModel):
+    id: str
+    title: str
+    status: TaskStatus
+    due_date: datetime | None = None
+
+
+class UserBriefing(BaseModel):
+    """A user, their next calls and open tasks, their counts by status, and how many more are not listed."""
+
+    user: UserCard
+    upcoming_calls: list[CallLine]
+    more_upcoming_calls: int
+    open_tasks: list[TaskLine]
+    more_open_tasks: int
+    calls_by_status: dict[str, int]
+    tasks_by_status: dict[str, int]

@@ -5,19 +5,24 @@ All methods block (they call storage); async callers run them in a worker thread
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import CallOverlap, Conflict, InvalidInput, NotFound
 from shared.idempotency import CreateOutcome, IdempotentCreates
 from shared.ids import IdFactory
 from shared.models import (
+    BRIEFING_CALLS,
+    BRIEFING_TASKS,
     CallCreate,
     CallFilter,
+    CallLine,
     CallReschedule,
     CallStatus,
     Entity,
@@ -28,17 +33,22 @@ from shared.models import (
     Task,
     TaskCreate,
     TaskFilter,
+    TaskLine,
     TaskStatus,
     TaskUpdate,
     User,
+    UserBriefing,
+    UserCard,
     UserCreate,
     UserOverview,
     UserQuery,
     as_utc,
 )
 from shared.paging import read_page
+from shared.scheduling import BLOCKING, call_end, free_slots, overlapping_calls
 from shared.storage.base import Storage
 from shared.storage.repository import DEFAULT_CACHE_ENTRIES, Repository
+from shared.timekeeping import CurrentTime, current_time
 
 Clock = Callable[[], datetime]
 
@@ -79,9 +89,17 @@ class Services:
         self.calls = Repository(storage, "calls", ScheduledCall, "Call", cache_entries=cache_entries)
         self.tasks = Repository(storage, "tasks", Task, "Task", cache_entries=cache_entries)
         self._idempotent = IdempotentCreates(storage, self._now)
+        # One lock per user around "check for overlaps, then book": two bookings in this process cannot both
+        # pass the check (across processes they still can; see README, Conflict-aware scheduling).
+        self._booking_locks: dict[str, threading.Lock] = {}
+        self._booking_locks_guard = threading.Lock()
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
+
+    def current_time(self, zone: tzinfo) -> CurrentTime:
+        """Now, by the services' clock, in UTC and in `zone` (the configured TASK_API_TIMEZONE)."""
+        return current_time(self._now(), zone)
 
     def _touch(self, previous: datetime) -> datetime:
         # updated_at moves forward on every change, even if the clock did not tick or stepped back.
@@ -114,6 +132,20 @@ class Services:
         if outcome is not None:
             outcome.replayed = created.replayed
         return created.entity
+
+    @contextmanager
+    def _booking(self, user_id: str) -> Iterator[None]:
+        with self._booking_locks_guard:
+            lock = self._booking_locks.setdefault(user_id, threading.Lock())
+        with lock:
+            yield
+
+    def _refuse_overlap(self, user_id: str, start: datetime, duration_minutes: int, *, ignore: str | None) -> None:
+        calls = self.list_calls(CallFilter(user_id=user_id)).items
+        clashes = overlapping_calls(start, duration_minutes, calls, ignore=ignore)
+        if clashes:
+            slots = free_slots(start, duration_minutes, calls, now=self._now(), ignore=ignore)
+            raise CallOverlap(start, duration_minutes, clashes, slots)
 
     def _require_user(self, user_id: str) -> None:
         # Nothing deletes users, so a user seen once is known for good: a create naming them costs one write.
@@ -155,18 +187,50 @@ class Services:
         tasks = self.list_tasks(TaskFilter(user_id=user_id)).items
         return UserOverview(user=user, calls=calls, tasks=tasks)
 
+    def user_briefing(self, user_id: str) -> UserBriefing:
+        """The user, their next calls (under way or to come) and open tasks, and their counts by status."""
+        user = self.users.get(user_id)
+        calls = self.list_calls(CallFilter(user_id=user_id)).items
+        tasks = self.list_tasks(TaskFilter(user_id=user_id)).items
+        now = self._now()
+        upcoming = sorted(
+            (c for c in calls if c.status in BLOCKING and call_end(c) > now), key=lambda c: (c.scheduled_for, c.id)
+        )
+        open_tasks = sorted(
+            (t for t in tasks if t.status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS)),
+            key=lambda t: (t.due_date is None, t.due_date or now, t.id),
+        )
+        return UserBriefing(
+            user=UserCard.model_validate(user, from_attributes=True),
+            upcoming_calls=[CallLine.model_validate(c, from_attributes=True) for c in upcoming[:BRIEFING_CALLS]],
+            more_upcoming_calls=max(0, len(upcoming) - BRIEFING_CALLS),
+            open_tasks=[TaskLine.model_validate(t, from_attributes=True) for t in open_tasks[:BRIEFING_TASKS]],
+            more_open_tasks=max(0, len(open_tasks) - BRIEFING_TASKS),
+            calls_by_status={status.value: sum(c.status == status for c in calls) for status in CallStatus},
+            tasks_by_status={status.value: sum(t.status == status for t in tasks) for status in TaskStatus},
+        )
+
     # Scheduled calls
 
     def schedule_call(
         self,
         data: CallCreate,
         *,
+        allow_overlap: bool = True,
         idempotency_key: str | None = None,
         outcome: CreateOutcome | None = None,
     ) -> ScheduledCall:
+        """Book a call. With `allow_overlap=False`, CallOverlap if it overlaps another scheduled or rescheduled
+        call of the same user (touching calls do not overlap), offering free slots of the same length.
+
+        The default books it anyway, as the spec does (REST's default); MCP asks for the check by default.
+        """
+
         def check() -> None:
             # Rules go here, not after: a retry that its own first call now breaks (an overlap) is replayed.
             self._require_user(data.user_id)
+            if not allow_overlap:
+                self._refuse_overlap(data.user_id, data.scheduled_for, data.duration_minutes, ignore=None)
 
         def mint(now: datetime) -> ScheduledCall:
             return ScheduledCall(
@@ -177,7 +241,15 @@ class Services:
                 **data.model_dump(),
             )
 
-        return self._create(self.calls, data, mint, check, idempotency_key, outcome)
+        if allow_overlap:
+            return self._create(self.calls, data, mint, check, idempotency_key, outcome)
+        with self._booking(data.user_id):
+            return self._create(self.calls, data, mint, check, idempotency_key, outcome)
+
+    def overlapping_calls(self, call: ScheduledCall) -> list[ScheduledCall]:
+        """The other scheduled or rescheduled calls of the call's user that it overlaps, soonest first."""
+        calls = self.list_calls(CallFilter(user_id=call.user_id)).items
+        return overlapping_calls(call.scheduled_for, call.duration_minutes, calls, ignore=call.id)
 
     def get_call(self, call_id: str) -> ScheduledCall:
         return self.calls.get(call_id)
@@ -192,13 +264,18 @@ class Services:
     def update_call_status(self, call_id: str, status: CallStatus) -> ScheduledCall:
         return self._set_status(self.calls, call_id, status)
 
-    def reschedule_call(self, call_id: str, data: CallReschedule) -> ScheduledCall:
-        def change(call: ScheduledCall) -> ScheduledCall:
+    def reschedule_call(self, call_id: str, data: CallReschedule, *, allow_overlap: bool = True) -> ScheduledCall:
+        """Move a call; with `allow_overlap=False`, CallOverlap if the new time overlaps another of the user's calls."""
+
+        def check(call: ScheduledCall) -> None:
             if call.status not in _RESCHEDULABLE:
                 raise Conflict(
                     f"Call {call_id} is {call.status.value}; only a scheduled or rescheduled call can be "
                     "moved. Schedule a new call instead."
                 )
+
+        def change(call: ScheduledCall) -> ScheduledCall:
+            check(call)
             update: dict[str, object] = {
                 "scheduled_for": data.scheduled_for,
                 "status": CallStatus.RESCHEDULED,
@@ -208,7 +285,14 @@ class Services:
                 update["duration_minutes"] = data.duration_minutes
             return call.model_copy(update=update)
 
-        return self.calls.update(call_id, change)
+        if allow_overlap:
+            return self.calls.update(call_id, change)
+        current = self.calls.get(call_id)
+        check(current)  # a cancelled call is refused as such, whatever its new time would overlap
+        with self._booking(current.user_id):
+            duration = data.duration_minutes or current.duration_minutes
+            self._refuse_overlap(current.user_id, data.scheduled_for, duration, ignore=call_id)
+            return self.calls.update(call_id, change)
 
     # Tasks
 

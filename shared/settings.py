@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.access import DEFAULT_API_KEY as DEFAULT_API_KEY
 from shared.access import MIN_KEY_LENGTH as MIN_KEY_LENGTH
 from shared.access import TOOLSETS, ApiKey, duplicate_problem, parse_keys, parse_toolsets
+from shared.timekeeping import load_zone
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -75,6 +77,9 @@ class Settings(BaseSettings):
 
     # None means boto3's default (real AWS); LocalStack or moto set it, e.g. http://localhost:4566.
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+    # The IANA zone a date-time without an offset is read in (e.g. Europe/Madrid); results are always UTC.
+    timezone: str = Field(default="UTC", validation_alias="TASK_API_TIMEZONE")
 
     @field_validator("api_key")
     @classmethod
@@ -164,6 +169,18 @@ class Settings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
                 raise ValueError(f"{origin!r} is not an origin like https://app.example.com or http://localhost:6274")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _a_known_zone(cls, value: str) -> str:
+        name = value.strip() or "UTC"  # set but empty (a Compose file's ${TASK_API_TIMEZONE:-}): the default
+        load_zone(name)
+        return name
+
+    @property
+    def zone(self) -> tzinfo:
+        """TASK_API_TIMEZONE as a zone (checked when the settings were read)."""
+        return load_zone(self.timezone)
 
     @property
     def uses_demo_key(self) -> bool:

@@ -26,6 +26,7 @@ from task_api.change_log import ChangeLogMiddleware
 from task_api.docs import redoc_router
 from task_api.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from task_api.home import home_router
+from task_api.input_zone import InputZoneMiddleware
 from task_api.limits import BodySizeLimitMiddleware
 from task_api.mcp_guard import McpGuardMiddleware
 from task_api.routes import api_router
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services = open_services(settings, serving=serving)
     storage = services.storage
 
-    mcp = build_mcp(services, read_only=settings.read_only, toolsets=settings.enabled_toolsets())
+    mcp = build_mcp(services, read_only=settings.read_only, toolsets=settings.enabled_toolsets(), zone=settings.zone)
     # Threads for the server's own work (the start-up check, readiness probes), apart from anyio's default
     # limiter that requests use: with every request thread stuck on S3, these still run.
     app_limiter = anyio.CapacityLimiter(4)
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # The MCP routes join the app's own router (not a Mount), so /mcp is served as is, without a redirect.
     app.router.routes.extend(mcp_app.routes)
     install_error_handlers(app)
+    # Innermost: everything that reads the request's input runs in the configured zone.
+    app.add_middleware(InputZoneMiddleware, zone=settings.zone)
     # Added last, so it runs first: CORS preflights are answered without a key; then /mcp's Host and Origin,
     # then the key, before the body size, and all before the body is read.
     app.add_middleware(BodySizeLimitMiddleware)
@@ -133,7 +136,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 "Mcp-Protocol-Version",
                 "Idempotency-Key",
             ],
-            expose_headers=["X-Next-Cursor", "Retry-After", "Idempotent-Replayed"],
+            expose_headers=["X-Next-Cursor", "Retry-After", "Idempotent-Replayed", "X-Overlapping-Calls"],
             max_age=600,
         )
     # Outermost (after CORS): one line per change, refused ones included, timed end to end.

@@ -142,7 +142,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.local:
         services = open_services(settings, serving="the demo, in-process")
         storage = services.storage
-        client = Client(build_mcp(services, local_label="demo"))
+        client = Client(build_mcp(services, local_label="demo", zone=settings.zone))
         where = f"in-process on {storage.describe()}"
     else:
         base = (args.url or f"http://127.0.0.1:{settings.port}").rstrip("/")

@@ -6,6 +6,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import Conflict, DomainError, InvalidInput, NotFound, StorageUnavailable, StoredObjectInvalid
+from shared.errors import (
+    CallOverlap,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+    StoredObjectInvalid,
+)
+from shared.models import ScheduledCall
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +40,15 @@ class ErrorBody(BaseModel):
 
     success: Literal[False] = False
     message: str = Field(examples=["User 0b8f7c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b not found"])
+
+
+class CallOverlapBody(BaseModel):
+    """409 for a time that overlaps another call of the same user (asked for with `allow_overlap=false`)."""
+
+    success: Literal[False] = False
+    message: str
+    overlapping_calls: list[ScheduledCall]
+    free_slots: list[datetime] = Field(description="Up to three free start times of the same length, nearest first.")
 
 
 _USER_ID = "550e8400-e29b-41d4-a716-446655440000"
@@ -105,6 +124,9 @@ async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         else:
             loc = ["body"] if exc.field == "body" else ["body", exc.field]
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": "value_error"}]}, status_code=422)
+    if isinstance(exc, CallOverlap):
+        body = CallOverlapBody(message=exc.message, overlapping_calls=exc.overlapping, free_slots=exc.free_slots)
+        return JSONResponse(body.model_dump(mode="json"), status_code=409)
     if isinstance(exc, Conflict):
         return failure(409, exc.message)
     if isinstance(exc, StoredObjectInvalid):

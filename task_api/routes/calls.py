@@ -9,20 +9,34 @@ from fastapi import APIRouter, Query, Response, status
 from shared.idempotency import CreateOutcome
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
+from task_api.overlaps import AllowOverlap, name_overlaps, overlap_responses
 from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
 from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
+# POST /calls documents both its headers on 201: the replay of an idempotent create and the overlapping calls.
+_SCHEDULE_RESPONSES = {**CREATE_RESPONSES, **overlap_responses(201)}
+_SCHEDULE_RESPONSES[201] = {
+    "headers": {**CREATE_RESPONSES[201]["headers"], **overlap_responses(201)[201]["headers"]},
+}
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call", responses=CREATE_RESPONSES)
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Schedule a new call", responses=_SCHEDULE_RESPONSES)
 def schedule_call(
-    payload: CallCreate, services: ServicesDep, response: Response, idempotency_key: IdempotencyKeyHeader = None
+    payload: CallCreate,
+    services: ServicesDep,
+    response: Response,
+    allow_overlap: AllowOverlap = True,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ScheduledCall:
     outcome = CreateOutcome()
-    created = services.schedule_call(payload, idempotency_key=idempotency_key, outcome=outcome)
+    call = services.schedule_call(
+        payload, allow_overlap=allow_overlap, idempotency_key=idempotency_key, outcome=outcome
+    )
     mark_replay(response, outcome)
-    return created
+    name_overlaps(response, services, call, checked=not allow_overlap)
+    return call
 
 
 @router.get("", summary="List all calls (filterable)", responses=NEXT_CURSOR_DOC, response_model=list[ScheduledCall])
@@ -54,6 +68,11 @@ def update_call_status(
     summary="Reschedule a call",
     description="Move a scheduled or rescheduled call to a new time (and optionally a new length); "
     "its status becomes `rescheduled`. A completed or cancelled call cannot be moved (409).",
+    responses=overlap_responses(200),
 )
-def reschedule_call(call_id: str, payload: CallReschedule, services: ServicesDep) -> ScheduledCall:
-    return services.reschedule_call(call_id, payload)
+def reschedule_call(
+    call_id: str, payload: CallReschedule, services: ServicesDep, response: Response, allow_overlap: AllowOverlap = True
+) -> ScheduledCall:
+    call = services.reschedule_call(call_id, payload, allow_overlap=allow_overlap)
+    name_overlaps(response, services, call, checked=not allow_overlap)
+    return call

@@ -86,7 +86,13 @@ class Tools:
         return await self.ok("create_user", **(arguments | overrides))
 
     async def make_call(self, user_id: str, **overrides: Any) -> dict[str, Any]:
-        arguments = {"user_id": user_id, "title": "Onboarding call", "scheduled_for": "2025-10-25T10:00:00Z"}
+        """A call to work with; booked even over another (tests of the overlap rule pass allow_overlap=False)."""
+        arguments = {
+            "user_id": user_id,
+            "title": "Onboarding call",
+            "scheduled_for": "2025-10-25T10:00:00Z",
+            "allow_overlap": True,
+        }
         return await self.ok("schedule_call", **(arguments | overrides))
 
     async def make_task(self, **overrides: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from tests.live_server import clean_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-USER_READS = {"get_user", "list_users", "find_users"}
+USER_READS = {"get_user", "list_users", "find_users", "get_user_overview"}
 CALL_READS = {"get_call", "list_calls"}
 TASK_READS = {"get_task", "list_tasks"}
 USER_WRITES = {"create_user"}
@@ -28,7 +28,9 @@ CALL_WRITES = {"schedule_call", "update_call_status", "reschedule_call"}
 TASK_WRITES = {"create_task", "update_task_status", "update_task"}
 HISTORY_READS = {"get_history"}
 HISTORY_WRITES = {"revert_change"}
-READS = USER_READS | CALL_READS | TASK_READS | HISTORY_READS
+# get_current_time is there whatever the toolsets.
+ALWAYS = {"get_current_time"}
+READS = ALWAYS | USER_READS | CALL_READS | TASK_READS | HISTORY_READS
 WRITES = USER_WRITES | CALL_WRITES | TASK_WRITES | HISTORY_WRITES
 
 
@@ -64,8 +66,8 @@ async def test_a_read_only_server_registers_no_write_tool_and_no_prompt(services
 @pytest.mark.parametrize(
     ("toolsets", "expected"),
     [
-        (("users",), USER_READS | USER_WRITES),
-        (("calls", "tasks"), CALL_READS | CALL_WRITES | TASK_READS | TASK_WRITES),
+        (("users",), ALWAYS | USER_READS | USER_WRITES),
+        (("calls", "tasks"), ALWAYS | CALL_READS | CALL_WRITES | TASK_READS | TASK_WRITES),
     ],
 )
 async def test_toolsets_choose_the_groups_of_tools(
@@ -96,10 +98,14 @@ def stdio_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
-        (["-m", "mcp_server", "--read-only", "--toolsets", "users,calls"], {}, USER_READS | CALL_READS),
+        (["-m", "mcp_server", "--read-only", "--toolsets", "users,calls"], {}, ALWAYS | USER_READS | CALL_READS),
         # The flag wins over the environment.
-        (["-m", "task_api", "mcp", "--toolsets", "tasks"], {"TASK_API_TOOLSETS": "users"}, TASK_READS | TASK_WRITES),
-        (["-m", "mcp_server"], {"TASK_API_READ_ONLY": "1", "TASK_API_TOOLSETS": "tasks"}, TASK_READS),
+        (
+            ["-m", "task_api", "mcp", "--toolsets", "tasks"],
+            {"TASK_API_TOOLSETS": "users"},
+            ALWAYS | TASK_READS | TASK_WRITES,
+        ),
+        (["-m", "mcp_server"], {"TASK_API_READ_ONLY": "1", "TASK_API_TOOLSETS": "tasks"}, ALWAYS | TASK_READS),
     ],
     ids=["python-m-mcp_server-flags", "task-api-mcp-flag-over-env", "env-only"],
 )

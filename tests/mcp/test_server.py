@@ -18,7 +18,18 @@ from tests.mcp.conftest import BUCKET, output_validator
 
 pytestmark = pytest.mark.anyio
 
-READ_ONLY = {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks", "get_history"}
+READ_ONLY = {
+    "get_user",
+    "list_users",
+    "find_users",
+    "get_call",
+    "list_calls",
+    "get_task",
+    "list_tasks",
+    "get_current_time",
+    "get_user_overview",
+    "get_history",
+}
 ADDITIVE = {"create_user", "schedule_call", "create_task"}
 IDEMPOTENT_UPDATES = {"update_call_status", "reschedule_call", "update_task_status", "update_task", "revert_change"}
 
@@ -88,6 +99,7 @@ async def test_tool_annotations_tell_reads_from_additive_and_idempotent_writes(l
         ("get_task", ["list_tasks"]),
         ("update_task", ["list_tasks", "update_task_status"]),
         ("list_users", ["next_cursor", "find_users"]),
+        ("get_user_overview", ["find_users", "get_call", "get_task"]),
     ],
 )
 async def test_descriptions_say_what_to_call_first_or_instead(
@@ -165,6 +177,8 @@ async def test_every_tool_declares_an_object_output_schema_named_for_what_it_ret
         "update_task": "Task",
         "get_history": "HistoryDigest",
         "revert_change": "RevertResult",
+        "get_current_time": "CurrentTime",
+        "get_user_overview": "UserBriefing",
     }
     for tool in listed.values():
         assert tool.output_schema is not None

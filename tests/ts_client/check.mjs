@@ -23,7 +23,7 @@ async function exercise(transportName, transport) {
     }
   };
   const tools = (await client.listTools()).tools;
-  check(tools.length === 16, `${transportName} tool count`, tools.map((t) => t.name).join(","));
+  check(tools.length === 18, `${transportName} tool count`, tools.map((t) => t.name).join(","));
   for (const tool of tools) check(tool.outputSchema, `${transportName} ${tool.name} has an output schema`);
 
   const tag = Math.random().toString(16).slice(2, 8);
@@ -43,6 +43,8 @@ async function exercise(transportName, transport) {
     list_users: await call("list_users", { limit: 1 }),
     find_users: await call("find_users", { query: "maria garcia" }),
     get_call: await call("get_call", { call_id: callId }),
+    get_user_overview: await call("get_user_overview", { user_id: userId }),
+    get_current_time: await call("get_current_time", {}),
     list_calls: await call("list_calls", { user_id: userId, scheduled_from: "2031-03-01T00:00:00Z" }),
     reschedule_call: await call("reschedule_call", { call_id: callId, scheduled_for: "2031-03-12T10:00:00Z" }),
     update_call_status: await call("update_call_status", { call_id: callId, status: "completed" }),
@@ -60,6 +62,8 @@ async function exercise(transportName, transport) {
   check(results.update_call_status.structuredContent?.status === "completed", `${transportName} status`);
   check(results.revert_change.structuredContent?.entity?.status === "todo", `${transportName} revert_change`,
     JSON.stringify(results.revert_change.structuredContent));
+  check(results.get_user_overview.structuredContent?.upcoming_calls?.[0]?.id === callId,
+    `${transportName} get_user_overview lists the call`, JSON.stringify(results.get_user_overview.structuredContent));
   const missing = await call("get_user", { user_id: "no-such-user" });
   check(missing.isError && missing.content[0]?.text?.includes("Call find_users or list_users"),
     `${transportName} unknown user is an actionable error`, JSON.stringify(missing.content));

@@ -45,13 +45,13 @@ class RecordingServices(Services):
         super().__init__(storage)
         self.actors: list[Actor] = []
 
-    def create_user(self, data: UserCreate) -> Any:
+    def create_user(self, data: UserCreate, **options: Any) -> Any:
         self.actors.append(current_actor())
-        return super().create_user(data)
+        return super().create_user(data, **options)
 
-    def create_task(self, data: TaskCreate) -> Any:
+    def create_task(self, data: TaskCreate, **options: Any) -> Any:
         self.actors.append(current_actor())
-        return super().create_task(data)
+        return super().create_task(data, **options)
 
 
 def write_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -252,7 +252,15 @@ async def test_a_read_only_server_has_no_write_tools_over_http_for_any_key(local
         async with mcp_client(url, {"X-API-Key": OLD}) as full:
             tools = (await full.list_tools()).tools
             refused = await full.call_tool("create_user", USER)
-    assert {tool.name for tool in tools} == {"get_user", "list_users", "find_users", "get_task", "list_tasks"}
+    assert {tool.name for tool in tools} == {
+        "get_current_time",
+        "get_user",
+        "get_user_overview",
+        "list_users",
+        "find_users",
+        "get_task",
+        "list_tasks",
+    }
     assert refused.is_error and "Unknown tool" in text_of(refused.content)
 
 
@@ -266,6 +274,17 @@ async def test_a_read_only_key_is_held_to_it_on_the_2025_protocol_too(url: str) 
         call = {"name": "create_task", "arguments": {"title": "Sneaky"}}
         refused = await raw.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call})
     names = {tool["name"] for tool in listing.json()["result"]["tools"]}
-    assert names == {"get_user", "list_users", "find_users", "get_call", "list_calls", "get_task", "list_tasks"}
+    assert names == {
+        "get_current_time",
+        "get_user",
+        "get_user_overview",
+        "list_users",
+        "find_users",
+        "get_call",
+        "list_calls",
+        "get_task",
+        "list_tasks",
+        "get_history",
+    }
     assert refused.json()["result"]["isError"] is True
     assert "this API key (dashboard) is read-only" in refused.json()["result"]["content"][0]["text"]

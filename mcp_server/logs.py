@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
+from mcp_server.pages import ToolPage
 from shared.errors import DomainError
 from shared.models import Page, ScheduledCall, Task, User
 
@@ -38,7 +39,7 @@ def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
     kind = _KINDS.get(type(result))
     if kind is not None:
         return f"{kind}={result.id}"
-    if isinstance(result, Page):
+    if isinstance(result, Page | ToolPage):
         return f"{len(result.items)} items" + (" (more)" if result.next_cursor else "")
     for argument, name in _ID_ARGUMENTS:
         if arguments.get(argument):

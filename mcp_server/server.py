@@ -1,18 +1,20 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
+import json
 import time
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, TextContent, Tool
 from pydantic import ValidationError
 
 from mcp_server.errors import explain_validation
 from mcp_server.logs import log_tool_call
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
+from mcp_server.schemas import lean, lean_arguments
 from mcp_server.tools import register_tools
 from shared.errors import InvalidInput
 from shared.runtime import package_version
@@ -33,7 +35,8 @@ to get a user_id. If nobody matches, create_user. Then schedule_call or create_t
 user_id. Use list_calls and list_tasks to get call and task ids, and to check for an existing call \
 or task before creating another.
 
-Lists return {items, next_cursor}: while next_cursor is not null, call again with \
+Lists return compact items (fields asks for more or fewer; a get tool shows one in full) as \
+{items, has_more, next_cursor}: while has_more, call again with \
 cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read as UTC, and \
 results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
 tasks. An error result says what went wrong and what to call to fix it."""
@@ -66,7 +69,7 @@ class TaskAPIServer(MCPServer):
                 log_tool_call(name, arguments, time.perf_counter() - started, error=refusal)
                 raise ToolError(f"Error executing tool {name}: {refusal.message}")
         try:
-            return await super().call_tool(name, arguments, context)
+            return compact_text(await super().call_tool(name, arguments, context))
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
@@ -99,8 +102,48 @@ class TaskAPIServer(MCPServer):
             )
         return await super().get_prompt(name, arguments, context)
 
+    def result_schema(self, name: str) -> dict[str, Any] | None:
+        """The schema a tool's structured result is checked against by the SDK, whether published or not."""
+        tool = self._tool_manager.get_tool(name)
+        return None if tool is None else tool.output_schema
 
-def build_mcp(services: Services, *, clock: Clock = utc_now) -> MCPServer:
+    async def list_tools(self) -> list[Tool]:
+        """The tools with lean schemas (mcp_server/schemas.py), and an output schema only where it earns its size.
+
+        A list tool's output schema is published: its items change with `fields`, and has_more and next_cursor
+        are what a client pages on. A tool returning one entity (create, get, update) still sends the entity as
+        structuredContent, checked by the SDK against its model, but publishes no schema for it: the same user,
+        call or task schema would be sent ten times over in every tools/list (half its bytes), clients do not
+        show output schemas to the model, and the description says what comes back. The MCP spec makes
+        outputSchema optional, and structuredContent without one valid.
+        """
+        published = []
+        for tool in await super().list_tools():
+            registered = self._tool_manager.get_tool(tool.name)
+            model = registered.fn_metadata.output_model if registered is not None else None
+            keep = getattr(model, "publish_output_schema", False)
+            published.append(
+                tool.model_copy(
+                    update={
+                        "input_schema": lean_arguments(tool.input_schema),
+                        "output_schema": lean(tool.output_schema) if keep and tool.output_schema else None,
+                    }
+                )
+            )
+        return published
+
+
+def compact_text(result: CallToolResult | InputRequiredResult) -> CallToolResult | InputRequiredResult:
+    """The text a model reads, as compact JSON: the SDK indents the structured result by two spaces a level,
+    which is a fifth of a list's bytes and tells the model nothing. The text stays the same JSON value as
+    structuredContent, as the spec asks."""
+    if isinstance(result, CallToolResult) and result.structured_content is not None and not result.is_error:
+        text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+        return result.model_copy(update={"content": [TextContent(type="text", text=text)]})
+    return result
+
+
+def build_mcp(services: Services, *, clock: Clock = utc_now) -> TaskAPIServer:
     """A new server with every tool, resource and prompt bound to `services`; `clock` dates the prompts."""
     mcp = TaskAPIServer(name=SERVER_NAME, title="Task API", instructions=INSTRUCTIONS, version=package_version())
     register_tools(mcp, services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
-from mcp.types import TextContent
+from mcp.types import CallToolResult, TextContent
 
 from mcp_server import build_mcp
+from mcp_server.server import TaskAPIServer
 from shared.services import Services
 from shared.storage import LocalStorage
 from tests.clocks import TickingClock
@@ -39,7 +41,7 @@ def services(storage: LocalStorage) -> Services:
 
 
 @pytest.fixture
-def server(services: Services) -> MCPServer:
+def server(services: Services) -> TaskAPIServer:
     return build_mcp(services)
 
 
@@ -55,19 +57,35 @@ def output_validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def result_text(result: CallToolResult) -> str:
+    """The text a model reads from a result: its one text block."""
+    [content] = result.content
+    assert isinstance(content, TextContent)
+    return content.text
+
+
 @dataclass
 class Tools:
     """Calls tools as a model would, and checks every result the way a strict client does."""
 
     client: Client
+    # The schema each tool publishes in tools/list (the lists), and the one the server checks every result with.
     output_schemas: dict[str, dict[str, Any]]
+    result_schemas: dict[str, dict[str, Any]]
 
     async def ok(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
-        """The structured result of a call that must succeed, validated against the tool's output schema."""
+        """The structured result of a call that must succeed, validated against the tool's output schemas.
+
+        Its text is the same JSON, compact: what the model reads."""
         result = await self.client.call_tool(tool, arguments)
         assert not result.is_error, result.content
         assert result.structured_content is not None
-        output_validator(self.output_schemas[tool]).validate(result.structured_content)
+        if tool in self.output_schemas:
+            output_validator(self.output_schemas[tool]).validate(result.structured_content)
+        output_validator(self.result_schemas[tool]).validate(result.structured_content)
+        text = result_text(result)
+        assert json.loads(text) == result.structured_content
+        assert text == json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
         return result.structured_content
 
     async def error(self, tool: str, /, **arguments: Any) -> str:
@@ -94,7 +112,8 @@ class Tools:
 
 
 @pytest.fixture
-async def tools(client: Client) -> Tools:
+async def tools(client: Client, server: TaskAPIServer) -> Tools:
     listing = await client.list_tools()
     schemas = {tool.name: tool.output_schema for tool in listing.tools if tool.output_schema is not None}
-    return Tools(client, schemas)
+    checked = {tool.name: server.result_schema(tool.name) for tool in listing.tools}
+    return Tools(client, schemas, {name: schema for name, schema in checked.items() if schema is not None})

@@ -41,7 +41,7 @@ async def test_list_users_pages_through_everyone_oldest_first(tools: Tools) -> N
     seen: list[str] = []
     page = await tools.ok("list_users", limit=2)
     pages = 1
-    while page["next_cursor"] is not None:
+    while page["has_more"]:
         assert len(page["items"]) == 2
         seen += [user["id"] for user in page["items"]]
         page = await tools.ok("list_users", limit=2, cursor=page["next_cursor"])
@@ -59,7 +59,7 @@ async def test_list_users_without_a_limit_returns_up_to_fifty(tools: Tools) -> N
     page = await tools.ok("list_users")
 
     assert len(page["items"]) == 3
-    assert page["next_cursor"] is None
+    assert page["has_more"] is False
 
 
 async def test_find_users_ignores_accents_and_case(tools: Tools) -> None:
@@ -69,7 +69,7 @@ async def test_find_users_ignores_accents_and_case(tools: Tools) -> None:
     found = await tools.ok("find_users", query="maria garcia")
 
     assert [user["id"] for user in found["items"]] == [maria["id"]]
-    assert found["next_cursor"] is None
+    assert found["has_more"] is False
 
 
 async def test_find_users_searches_email_and_company_too(tools: Tools) -> None:
@@ -87,7 +87,7 @@ async def test_find_users_with_no_match_is_an_empty_page_not_an_error(tools: Too
 
     found = await tools.ok("find_users", query="nobody")
 
-    assert found == {"items": [], "next_cursor": None}
+    assert found == {"items": [], "has_more": False}
 
 
 async def test_find_users_pages_with_limit_and_cursor(tools: Tools) -> None:
@@ -99,7 +99,7 @@ async def test_find_users_pages_with_limit_and_cursor(tools: Tools) -> None:
 
     assert [user["name"] for user in first["items"]] == ["Ana 0", "Ana 1"]
     assert [user["name"] for user in rest["items"]] == ["Ana 2"]
-    assert rest["next_cursor"] is None
+    assert (first["has_more"], rest["has_more"]) == (True, False)
 
 
 async def test_find_users_with_a_blank_query_is_refused_rather_than_listing_everyone(tools: Tools) -> None:

@@ -61,8 +61,13 @@ class FieldSet:
 
     def project(self, entities: Sequence[Entity], fields: Sequence[str]) -> list[dict[str, Any]]:
         """The entities as JSON-ready dicts holding only `fields` (present even when null)."""
-        include = set(fields)
-        return [entity.model_dump(mode="json", include=include) for entity in entities]
+        return project(entities, fields)
+
+
+def project(entities: Sequence[Entity], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """The entities as JSON-ready dicts holding only `fields` (present even when null), in the object's order."""
+    include = set(fields)
+    return [entity.model_dump(mode="json", include=include) for entity in entities]
 
 
 USER_FIELDS = FieldSet("user", User, default=("id", "name", "email", "company", "user_type"))

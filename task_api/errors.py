@@ -20,7 +20,7 @@ from shared.errors import Conflict, DomainError, InvalidInput, NotFound, Storage
 log = logging.getLogger(__name__)
 
 # InvalidInput names a field; these are the ones that arrive in the query string rather than the body.
-_QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before"})
+_QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before", "fields"})
 
 
 class ErrorBody(BaseModel):

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.fields import CALL_FIELDS
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Fields, Limit, list_response, selected
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
@@ -24,8 +25,10 @@ def list_calls(
     where: Annotated[CallFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
+    fields: Fields = None,
 ) -> Response:
-    return list_response(services.list_calls(where, limit=limit, cursor=cursor), ScheduledCall)
+    chosen = selected(CALL_FIELDS, fields)
+    return list_response(services.list_calls(where, limit=limit, cursor=cursor), ScheduledCall, chosen)
 
 
 @router.get("/{call_id}", summary="Get call by ID")

@@ -24,7 +24,7 @@ def test_fields_selects_the_fields_of_each_item_in_the_objects_order(client: htt
     client.post("/tasks", json={"title": "Deck", "user_id": user["id"]})
 
     users = client.get("/users", params={"fields": "notes,id"})
-    tasks = client.get("/tasks", params={"fields": "id,title,status,due_date", "user_id": user["id"]})
+    tasks = client.get("/tasks", params={"fields": "id,title,status,due_date", "user_id": str(user["id"])})
     everything = client.get("/users", params={"fields": "all"})
     searched = client.get("/users", params={"q": "maria", "fields": "name"})
 

@@ -2,14 +2,16 @@
 
 # No `from __future__ import annotations`: the SDK evaluates the tool signatures that use these types.
 
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, WithJsonSchema, create_model
 
 from mcp_server.schemas import lean
 from shared.fields import CALL_FIELDS, TASK_FIELDS, USER_FIELDS, FieldSet
-from shared.models import Page
+from shared.models import Entity, Page
 
 
 def item_schema(field_set: FieldSet) -> dict[str, Any]:
@@ -78,3 +80,35 @@ def _about(field_set: FieldSet) -> Any:
 UserFields = Annotated[list[str] | None, BeforeValidator(_split), _names(USER_FIELDS), _about(USER_FIELDS)]
 CallFields = Annotated[list[str] | None, BeforeValidator(_split), _names(CALL_FIELDS), _about(CALL_FIELDS)]
 TaskFields = Annotated[list[str] | None, BeforeValidator(_split), _names(TASK_FIELDS), _about(TASK_FIELDS)]
+
+
+@functools.cache
+def item_model(field_set: FieldSet) -> type[BaseModel]:
+    """The compact form of one entity (its default fields), as a model: what the write tools return."""
+    fields: dict[str, Any] = {name: (field_set.model.model_fields[name].annotation, ...) for name in field_set.default}
+    return create_model(f"{field_set.model.__name__}Item", __doc__=f"The {field_set.kind}, compact.", **fields)
+
+
+def compact_result(field_set: FieldSet) -> Callable[[Callable[..., Awaitable[Entity]]], Callable[..., Awaitable[Any]]]:
+    """A write tool answers with the entity's compact form (its list item), not the whole of it.
+
+    The model has just sent the free text (notes, description); echoing it back, with the bookkeeping
+    timestamps, doubles a write's answer and tells it nothing. The id, status and dates it may act on stay;
+    get_user, get_call and get_task give the whole entity. The tool's signature keeps its arguments and
+    declares the compact model as its result, so the SDK checks results against that.
+    """
+
+    def decorate(tool: Callable[..., Awaitable[Entity]]) -> Callable[..., Awaitable[Any]]:
+        model = item_model(field_set)
+        include = set(field_set.default)
+
+        @functools.wraps(tool)
+        async def compacted(*args: Any, **kwargs: Any) -> Any:
+            entity = await tool(*args, **kwargs)
+            return model.model_validate(entity.model_dump(include=include))
+
+        compacted.__signature__ = inspect.signature(tool).replace(return_annotation=model)  # type: ignore[attr-defined]
+        compacted.__annotations__ = {**tool.__annotations__, "return": model}
+        return compacted
+
+    return decorate

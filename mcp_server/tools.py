@@ -10,7 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.errors import service_tool
-from mcp_server.pages import CallFields, CallPage, TaskFields, TaskPage, UserFields, UserPage
+from mcp_server.pages import CallFields, CallPage, TaskFields, TaskPage, UserFields, UserPage, compact_result
 from shared.fields import CALL_FIELDS, TASK_FIELDS, USER_FIELDS
 from shared.models import (
     DEFAULT_DURATION,
@@ -77,6 +77,7 @@ def register_tools(mcp: MCPServer, services: Services) -> None:
 
 def _register_user_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Create a user", annotations=ADDITIVE)
+    @compact_result(USER_FIELDS)
     @service_tool
     def create_user(
         name: Annotated[Name, Field(description="Full name, e.g. María García.")],
@@ -142,6 +143,7 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
 
 def _register_call_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Schedule a call", annotations=ADDITIVE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def schedule_call(
         user_id: Annotated[EntityId, USER_ID],
@@ -191,6 +193,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         return CallPage.of(page, CALL_FIELDS, fields)
 
     @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def update_call_status(
         call_id: Annotated[EntityId, CALL_ID],
@@ -203,6 +206,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         return services.update_call_status(call_id, status)
 
     @mcp.tool(title="Reschedule a call", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def reschedule_call(
         call_id: Annotated[EntityId, CALL_ID],
@@ -222,6 +226,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
 
 def _register_task_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Create a task", annotations=ADDITIVE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def create_task(
         title: Annotated[Title, Field(description="What is to be done.")],
@@ -263,6 +268,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         return TaskPage.of(page, TASK_FIELDS, fields)
 
     @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def update_task_status(
         task_id: Annotated[EntityId, TASK_ID],
@@ -275,6 +281,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         return services.update_task_status(task_id, status)
 
     @mcp.tool(title="Edit a task", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def update_task(
         task_id: Annotated[EntityId, TASK_ID],

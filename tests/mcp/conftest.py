@@ -57,6 +57,11 @@ def output_validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def part_of(compact: dict[str, Any], whole: dict[str, Any]) -> bool:
+    """Whether a compact answer holds the same values as the whole entity, for the fields it has."""
+    return compact == {key: whole[key] for key in compact}
+
+
 def result_text(result: CallToolResult) -> str:
     """The text a model reads from a result: its one text block."""
     [content] = result.content
@@ -98,6 +103,10 @@ class Tools:
         assert "Traceback" not in content.text
         assert content.text.strip() != f"Error executing tool {tool}"
         return content.text
+
+    async def get(self, kind: str, entity_id: str) -> dict[str, Any]:
+        """The whole entity (a write answers with its compact form): get_user, get_call or get_task."""
+        return await self.ok(f"get_{kind}", **{f"{kind}_id": entity_id})
 
     async def make_user(self, **overrides: Any) -> dict[str, Any]:
         arguments = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}

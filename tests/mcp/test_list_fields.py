@@ -15,6 +15,7 @@ async def test_list_items_are_compact_by_default_and_get_gives_the_whole_entity(
     user = await tools.make_user(notes=NOTES)
     call = await tools.make_call(user["id"], notes=NOTES)
     task = await tools.make_task(user_id=user["id"], description=NOTES, due_date="2025-10-27T12:00:00Z")
+    # A write answers with the same compact item a list shows.
 
     [listed_user] = (await tools.ok("list_users"))["items"]
     [found_user] = (await tools.ok("find_users", query="maria"))["items"]
@@ -32,8 +33,8 @@ async def test_list_items_are_compact_by_default_and_get_gives_the_whole_entity(
 
 
 async def test_fields_asks_for_more_or_less_in_the_objects_order(tools: Tools) -> None:
-    user = await tools.make_user(notes="VIP")
-    call = await tools.make_call(user["id"])
+    user = await tools.get("user", (await tools.make_user(notes="VIP"))["id"])
+    call = await tools.get("call", (await tools.make_call(user["id"]))["id"])
 
     [more] = (await tools.ok("find_users", query="maria", fields=["notes", "id", "created_at"]))["items"]
     [less] = (await tools.ok("list_calls", fields=["user_id"]))["items"]
@@ -43,7 +44,7 @@ async def test_fields_asks_for_more_or_less_in_the_objects_order(tools: Tools) -
     assert list(more) == ["id", "notes", "created_at"]
     assert more == {"id": user["id"], "notes": "VIP", "created_at": user["created_at"]}
     assert less == {"user_id": user["id"]}
-    assert everything == call  # all: the same object get_call and schedule_call return
+    assert everything == call  # all: the same object get_call returns
     assert as_text == {"id": user["id"], "notes": "VIP"}
 
 

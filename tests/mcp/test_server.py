@@ -166,18 +166,23 @@ async def test_every_tool_result_is_checked_against_a_schema_named_for_what_it_r
 ) -> None:
     titles = {name: (server.result_schema(name) or {}).get("title") for name in listed}
 
+    # get: the whole entity; writes: its compact form, the fields a list item has by default.
     assert titles == PAGES | {
-        "create_user": "User",
+        "create_user": "UserItem",
         "get_user": "User",
-        "schedule_call": "ScheduledCall",
+        "schedule_call": "ScheduledCallItem",
         "get_call": "ScheduledCall",
-        "update_call_status": "ScheduledCall",
-        "reschedule_call": "ScheduledCall",
-        "create_task": "Task",
+        "update_call_status": "ScheduledCallItem",
+        "reschedule_call": "ScheduledCallItem",
+        "create_task": "TaskItem",
         "get_task": "Task",
-        "update_task_status": "Task",
-        "update_task": "Task",
+        "update_task_status": "TaskItem",
+        "update_task": "TaskItem",
     }
+    for name, title in titles.items():
+        if title and title.endswith("Item"):
+            schema = server.result_schema(name) or {}
+            assert set(schema["properties"]) == set(schema["required"])  # every compact field is always there
 
 
 async def test_output_schema_check_is_strict_about_date_times(server: TaskAPIServer, listed: dict[str, Tool]) -> None:

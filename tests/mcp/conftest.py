@@ -126,3 +126,53 @@ async def tools(client: Client, server: TaskAPIServer) -> Tools:
     schemas = {tool.name: tool.output_schema for tool in listing.tools if tool.output_schema is not None}
     checked = {tool.name: server.result_schema(tool.name) for tool in listing.tools}
     return Tools(client, schemas, {name: schema for name, schema in checked.items() if schema is not None})
+
+
+def wire_json(value: Any) -> bytes:
+    """A value as compact JSON in UTF-8: how its size on the wire, or in a model's context, is counted."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def tools_list_bytes(client: Client) -> int:
+    """The size of the tools/list result a client receives: the serialized JSON of the result object."""
+    listing = await client.list_tools()
+    return len(wire_json(listing.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+@dataclass
+class Read:
+    """One tool call and the size of its answer: the text the model reads, the structuredContent, the result."""
+
+    tool: str
+    arguments: dict[str, Any]
+    text: int
+    structured: int
+    wire: int
+
+
+@dataclass
+class Recorder:
+    """Calls tools like a model would and keeps the size of every answer, for budgets on what a model reads."""
+
+    client: Client
+    reads: list[Read]
+
+    async def call(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        text = sum(len(block.text.encode()) for block in result.content if isinstance(block, TextContent))
+        structured = len(wire_json(result.structured_content))
+        wire = len(wire_json(result.model_dump(mode="json", by_alias=True, exclude_none=True)))
+        self.reads.append(Read(tool, arguments, text, structured, wire))
+        return result.structured_content
+
+    def total(self, measure: str = "text") -> int:
+        return sum(getattr(read, measure) for read in self.reads)
+
+    def report(self) -> str:
+        lines = [
+            f"{r.tool:<20} text {r.text:>5} B  structured {r.structured:>5} B  wire {r.wire:>5} B" for r in self.reads
+        ]
+        totals = f"{'total':<20} text {self.total():>5} B  structured {self.total('structured'):>5} B"
+        return "\n".join([*lines, f"{totals}  wire {self.total('wire'):>5} B"])

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
 from mcp_server.schemas import lean, lean_arguments
 from shared.models import ID_PATTERN, CallStatus, EntityId
+from tests.mcp.conftest import output_validator
 
 
 class Sample(BaseModel):
@@ -41,8 +41,7 @@ VALUES: list[dict[str, Any]] = [
 
 
 def accepts(schema: dict[str, Any], value: dict[str, Any]) -> bool:
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return bool(validator.is_valid(value))
+    return bool(output_validator(schema).is_valid(value))
 
 
 @pytest.mark.parametrize("value", VALUES)

@@ -74,7 +74,7 @@ def _names(field_set: FieldSet) -> WithJsonSchema:
 
 
 def _about(field_set: FieldSet) -> Any:
-    return Field(description=f"Fields of each item; default {', '.join(field_set.default)}. all: every field.")
+    return Field(description=f"Fields of each item, as few as you need; default {', '.join(field_set.default)}.")
 
 
 UserFields = Annotated[list[str] | None, BeforeValidator(_split), _names(USER_FIELDS), _about(USER_FIELDS)]

@@ -35,8 +35,9 @@ to get a user_id. If nobody matches, create_user. Then schedule_call or create_t
 user_id. Use list_calls and list_tasks to get call and task ids, and to check for an existing call \
 or task before creating another.
 
-Lists return compact items (fields asks for more or fewer; a get tool shows one in full) as \
-{items, has_more, next_cursor}: while has_more, call again with \
+Lists and writes answer with compact items (a list's fields argument asks for just what you need, \
+or all; get_user, get_call and get_task show one in full). A list is {items, has_more, next_cursor}: \
+while has_more, call again with \
 cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read as UTC, and \
 results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
 tasks. An error result says what went wrong and what to call to fix it."""

@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from mcp_server.pages import ToolPage
 from shared.context import current_actor
 from shared.errors import DomainError
 from shared.models import Entity, Page, ScheduledCall, Task, User
@@ -39,7 +40,7 @@ def _entity(result: Any, arguments: Mapping[str, Any]) -> str:
     for model, kind in _KINDS.items():  # isinstance: create_user answers a CreatedUser, a User with a note
         if isinstance(result, model):
             return f"{kind}={result.id}"
-    if isinstance(result, Page):
+    if isinstance(result, Page | ToolPage):
         return f"{len(result.items)} items" + (" (more)" if result.next_cursor else "")
     for argument, name in _ID_ARGUMENTS:
         if arguments.get(argument):

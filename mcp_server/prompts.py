@@ -65,7 +65,7 @@ def register_prompts(mcp: MCPServer, clock: Clock) -> None:
 Today is {now:%A %d %B %Y} (UTC); this week runs from {week_start:%A %d %B} to {week_end:%A %d %B %Y}.
 
 1. Call list_calls with scheduled_from "{_iso(week_start)}" and scheduled_to "{_iso(week_end)}".
-   While next_cursor is not null, call it again with cursor set to next_cursor and the same filters.
+   While has_more is true, call it again with cursor set to next_cursor and the same filters.
    Leave out cancelled calls.
 2. For each distinct user_id among those calls:
    a. Call get_user with the user_id, for their name and company.

@@ -1,5 +1,6 @@
 """Builds the MCP server over the shared services; the stdio entry point and the /mcp mount share it."""
 
+import json
 import time
 from collections.abc import Callable, Collection
 from datetime import UTC, tzinfo
@@ -9,7 +10,16 @@ from mcp.server.lowlevel import Server
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, Icon, InputRequiredResult, ToolAnnotations
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    Icon,
+    InputRequiredResult,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
 from pydantic import ValidationError
 
 from mcp_server.access import HideWriteToolsFromReadOnlyKeys, read_only_refusal, request_grant, writes
@@ -17,6 +27,7 @@ from mcp_server.errors import explain_validation
 from mcp_server.logs import log_tool_call
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
+from mcp_server.schemas import lean, lean_arguments
 from mcp_server.tools import register_tools
 from shared.access import TOOLSETS, Grant
 from shared.context import Actor, acting
@@ -42,7 +53,9 @@ to get a user_id. If nobody matches, create_user. Then schedule_call or create_t
 user_id. Use list_calls and list_tasks to get call and task ids, and to check for an existing call \
 or task before creating another.
 
-Lists return {items, next_cursor}: while next_cursor is not null, call again with \
+Lists and writes answer with compact items (a list's fields argument asks for just what you need, \
+or all; get_user, get_call and get_task show one in full). A list is {items, has_more, next_cursor}: \
+while has_more, call again with \
 cursor=next_cursor. Times are ISO 8601 date-times; one without an offset is read in {zone}, and \
 results are in UTC. The resource taskapi://users/{user_id} shows a user with all their calls and \
 tasks. An error result says what went wrong and what to call to fix it."""
@@ -178,7 +191,7 @@ class TaskAPIServer(MCPServer):
         try:
             # Arguments are validated inside: a date-time without an offset is read in the configured zone.
             with acting(zone=self.zone):
-                return await super().call_tool(name, arguments, context)
+                return compact_text(await super().call_tool(name, arguments, context))
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
@@ -210,6 +223,46 @@ class TaskAPIServer(MCPServer):
                 message=f"Unknown prompt: {name}. Prompts: {', '.join(p.name for p in prompts)}.",
             )
         return await super().get_prompt(name, arguments, context)
+
+    def result_schema(self, name: str) -> dict[str, Any] | None:
+        """The schema a tool's structured result is checked against by the SDK, whether published or not."""
+        tool = self._tool_manager.get_tool(name)
+        return None if tool is None else tool.output_schema
+
+    async def list_tools(self) -> list[Tool]:
+        """The tools with lean schemas (mcp_server/schemas.py), and an output schema only where it earns its size.
+
+        A list tool's output schema is published: its items change with `fields`, and has_more and next_cursor
+        are what a client pages on. A tool returning one entity (create, get, update) still sends the entity as
+        structuredContent, checked by the SDK against its model, but publishes no schema for it: the same user,
+        call or task schema would be sent ten times over in every tools/list (half its bytes), clients do not
+        show output schemas to the model, and the description says what comes back. The MCP spec makes
+        outputSchema optional, and structuredContent without one valid.
+        """
+        published = []
+        for tool in await super().list_tools():
+            registered = self._tool_manager.get_tool(tool.name)
+            model = registered.fn_metadata.output_model if registered is not None else None
+            keep = getattr(model, "publish_output_schema", False)
+            published.append(
+                tool.model_copy(
+                    update={
+                        "input_schema": lean_arguments(tool.input_schema),
+                        "output_schema": lean(tool.output_schema) if keep and tool.output_schema else None,
+                    }
+                )
+            )
+        return published
+
+
+def compact_text(result: CallToolResult | InputRequiredResult) -> CallToolResult | InputRequiredResult:
+    """The text a model reads, as compact JSON: the SDK indents the structured result by two spaces a level,
+    which is a fifth of a list's bytes and tells the model nothing. The text stays the same JSON value as
+    structuredContent, as the spec asks."""
+    if isinstance(result, CallToolResult) and result.structured_content is not None and not result.is_error:
+        text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+        return result.model_copy(update={"content": [TextContent(type="text", text=text)]})
+    return result
 
 
 def build_mcp(

@@ -5,7 +5,7 @@
 
 from collections.abc import Callable, Collection
 from datetime import UTC, tzinfo
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
@@ -14,8 +14,10 @@ from pydantic import Field
 from mcp_server.errors import service_tool
 from mcp_server.history_tools import register_history_tools
 from mcp_server.overview_tools import register_overview_tools
+from mcp_server.pages import CallFields, CallPage, TaskFields, TaskPage, UserFields, UserPage, compact_result
 from mcp_server.time_tools import register_time_tools
 from shared.access import TOOLSETS
+from shared.fields import CALL_FIELDS, TASK_FIELDS, USER_FIELDS
 from shared.idempotency import IdempotencyKey
 from shared.models import (
     DEFAULT_DURATION,
@@ -33,7 +35,6 @@ from shared.models import (
     EntityId,
     Name,
     Notes,
-    Page,
     ScheduledCall,
     ScheduledFrom,
     ScheduledTo,
@@ -58,29 +59,16 @@ MAX_LIMIT = 200
 CURSOR_MAX = 512  # as on the REST list endpoints
 
 # Arguments that recur across tools, described once.
-USER_ID = Field(description="The user's id, as returned by find_users, list_users or create_user.")
-CALL_ID = Field(description="The call's id, as returned by list_calls or schedule_call.")
-TASK_ID = Field(description="The task's id, as returned by list_tasks or create_task.")
-LIMIT = Field(ge=1, le=MAX_LIMIT, description=f"Most items to return, 1-{MAX_LIMIT}.")
-CURSOR = Field(
-    max_length=CURSOR_MAX,
-    description="The next_cursor of the previous page, unchanged; omit it for the first page.",
-)
-NOTES = Field(description="Optional free text, at most 500 characters.")
-DUE_DATE = Field(
-    description="When it is due: ISO 8601 date-time, e.g. 2025-10-26T12:00:00Z; no offset: the server's zone."
-)
-IDEMPOTENCY_KEY = Field(
-    description="Optional unique string, e.g. a UUID. Reuse the same key when retrying the same create: you get "
-    "the first result, not a duplicate."
-)
-SCHEDULED_FOR = Field(
-    description="When the call starts: ISO 8601 date-time, e.g. 2025-10-25T10:00:00Z; no offset: the server's zone."
-)
-
-ALLOW_OVERLAP = Field(
-    description="true books it even if it overlaps another scheduled or rescheduled call of the same user."
-)
+USER_ID = Field(description="A user id from find_users or create_user.")
+CALL_ID = Field(description="A call id from list_calls or schedule_call.")
+TASK_ID = Field(description="A task id from list_tasks or create_task.")
+LIMIT = Field(ge=1, le=MAX_LIMIT, description="Page size.")
+CURSOR = Field(max_length=CURSOR_MAX, description="The previous page's next_cursor, for the next page.")
+NOTES = Field(description="Free text.")
+DUE_DATE = Field(description="When it is due, e.g. 2025-10-26T12:00:00Z; no offset: the server's zone.")
+SCHEDULED_FOR = Field(description="When it starts, e.g. 2025-10-25T10:00:00Z; no offset: the server's zone.")
+IDEMPOTENCY_KEY = Field(description="A unique string (a UUID); the same key on a retry returns the first result.")
+ALLOW_OVERLAP = Field(description="Book even if it overlaps another of the user's calls.")
 
 # Hints for clients deciding whether to ask the user before a call; no tool reaches beyond this service.
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -90,42 +78,10 @@ IDEMPOTENT_UPDATE = ToolAnnotations(
 )
 
 
-T = TypeVar("T")
-
-
-class ToolPage(Page[T], Generic[T]):
-    note: str | None = Field(
-        default=None,
-        exclude_if=lambda note: note is None,
-        description="Present only when stored objects were left out of this page because they are not valid.",
-    )
-
-    @classmethod
-    def of(cls, page: Page[T]) -> Self:
-        return cls(items=page.items, next_cursor=page.next_cursor, note=page.skipped_note())
-
-
-# Concrete page types rather than Page[User]: the output schema is then titled "UserPage", not "Page[User]".
-class UserPage(ToolPage[User]):
-    """One page of users, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
-
-
-class CallPage(ToolPage[ScheduledCall]):
-    """One page of calls, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
-
-
-class TaskPage(ToolPage[Task]):
-    """One page of tasks, oldest first; pass next_cursor back as cursor for the next page (null: no more)."""
-
-
 class CreatedUser(User):
     """The new user, with a note when someone else already has this email."""
 
-    note: str | None = Field(
-        default=None,
-        exclude_if=lambda note: note is None,
-        description="Only when another user already has this email (likely the same person).",
-    )
+    note: str | None = None
 
 
 def _duplicate_email_note(user: User, others: list[User]) -> str | None:
@@ -163,21 +119,20 @@ def _register_user_and_overview_tools(mcp: MCPServer, services: Services) -> Non
 
 def _register_user_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Create a user", annotations=ADDITIVE)
+    @compact_result(USER_FIELDS, note=True)
     @service_tool
     def create_user(
-        name: Annotated[Name, Field(description="Full name, 1-100 characters, e.g. 'María García'.")],
-        email: Annotated[Email, Field(description="Email address, e.g. maria@test-azollon.com.")],
-        company: Annotated[Company, Field(description="Company name, 1-100 characters.")],
-        user_type: Annotated[UserType, Field(description="client (the default), prospect or partner.")] = (
-            UserType.CLIENT
-        ),
+        name: Annotated[Name, Field(description="Full name, e.g. María García.")],
+        email: Annotated[Email, Field(description="Email address.")],
+        company: Annotated[Company, Field(description="Company name.")],
+        user_type: Annotated[UserType, Field(description="What they are to us.")] = UserType.CLIENT,
         notes: Annotated[Notes | None, NOTES] = None,
         idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
     ) -> CreatedUser:
-        """Register a new user (a client, prospect or partner) and return it with its id.
+        """Register a client, prospect or partner; returns the user with its id.
 
-        Call find_users first: if the person is already there, use their id instead of creating a duplicate.
-        Next, use the returned id with schedule_call or create_task.
+        Call find_users first: if they exist, use their id. Next: schedule_call or create_task.
+        A note says when another user already has this email.
         """
         user = services.create_user(
             UserCreate(name=name, email=email, company=company, user_type=user_type, notes=notes),
@@ -189,10 +144,9 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Get a user", annotations=READ_ONLY)
     @service_tool
     def get_user(user_id: Annotated[EntityId, USER_ID]) -> User:
-        """Get one user by id.
+        """One user in full, notes included. Needs a user_id from find_users.
 
-        Needs a user_id: call find_users or list_users first. For the user together with their calls and
-        tasks, read the resource taskapi://users/{user_id}.
+        With their calls and tasks: the resource taskapi://users/{user_id}.
         """
         return services.get_user(user_id)
 
@@ -201,14 +155,14 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
     def list_users(
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
+        fields: UserFields = None,
     ) -> UserPage:
-        """List every user, oldest first, a page at a time.
+        """Every user, oldest first; to look someone up, use find_users instead.
 
-        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
-        to get the rest. To look someone up by name, email or company, use find_users instead.
+        Returns {items, has_more, next_cursor}; while has_more, call again with cursor=next_cursor.
         """
         page = services.list_users(limit=limit, cursor=cursor)
-        return UserPage.of(page)
+        return UserPage.of(page, USER_FIELDS, fields)
 
     @mcp.tool(title="Find users", annotations=READ_ONLY)
     @service_tool
@@ -219,39 +173,38 @@ def _register_user_tools(mcp: MCPServer, services: Services) -> None:
                 min_length=1,
                 max_length=QUERY_MAX,
                 pattern=r"\S",  # blank would match everyone: that is list_users
-                description="Words to look for in name, email and company, e.g. 'maria garcia'.",
+                description="Words to find in name, email or company, e.g. maria garcia.",
             ),
         ],
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
+        fields: UserFields = None,
     ) -> UserPage:
-        """Search users by name, email or company; the way to get a user_id.
+        """Search users by name, email or company (every word must match; accents and case do not matter).
 
-        Case- and accent-insensitive, and every word must match: "maria garcia" finds "María García".
-        Returns {items, next_cursor}; items is empty when nobody matches (then create_user if needed).
-        Call this before create_user to avoid registering someone twice.
+        The way to get a user_id, and to check before create_user. Returns {items, has_more, next_cursor}.
         """
         page = services.list_users(UserQuery(query=query), limit=limit, cursor=cursor)
-        return UserPage.of(page)
+        return UserPage.of(page, USER_FIELDS, fields)
 
 
 def _register_call_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Schedule a call", annotations=ADDITIVE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def schedule_call(
         user_id: Annotated[EntityId, USER_ID],
-        title: Annotated[Title, Field(description="What the call is about, 1-200 characters.")],
+        title: Annotated[Title, Field(description="What the call is about.")],
         scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
         duration_minutes: Duration = DEFAULT_DURATION,
         notes: Annotated[Notes | None, NOTES] = None,
         idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
         allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
-        """Book a call with a user; returns the call (status "scheduled") with its id.
+        """Book a call with a user; returns the call (status scheduled) with its id.
 
-        Needs a user_id: call find_users or create_user first. To move an existing call, use
-        reschedule_call instead of booking a second one. A time that overlaps another of the user's
-        calls is refused with free slots of the same length to choose from.
+        Needs a user_id from find_users or create_user. To move a booked call, use reschedule_call.
+        A clash with another of the user's calls is refused, offering free slots of the same length.
         """
         return services.schedule_call(
             CallCreate(
@@ -268,7 +221,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Get a call", annotations=READ_ONLY)
     @service_tool
     def get_call(call_id: Annotated[EntityId, CALL_ID]) -> ScheduledCall:
-        """Get one scheduled call by id. Needs a call_id: call list_calls first."""
+        """One call in full, notes included. Needs a call_id from list_calls."""
         return services.get_call(call_id)
 
     @mcp.tool(title="List calls", annotations=READ_ONLY)
@@ -280,45 +233,45 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         scheduled_to: ScheduledTo = None,
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
+        fields: CallFields = None,
     ) -> CallPage:
-        """List scheduled calls, oldest booked first, optionally filtered; the way to get a call_id.
+        """Calls, oldest booked first; filters combine (a user's calls this week: user_id, scheduled_from/to).
 
-        Filters combine: e.g. a user's calls this week is user_id plus scheduled_from and scheduled_to.
-        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
-        and the same filters.
+        The way to get a call_id. Returns {items, has_more, next_cursor}; while has_more, call again with
+        cursor=next_cursor and the same filters.
         """
         where = CallFilter(user_id=user_id, status=status, scheduled_from=scheduled_from, scheduled_to=scheduled_to)
         page = services.list_calls(where, limit=limit, cursor=cursor)
-        return CallPage.of(page)
+        return CallPage.of(page, CALL_FIELDS, fields)
 
     @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def update_call_status(
         call_id: Annotated[EntityId, CALL_ID],
-        status: Annotated[CallStatus, Field(description="The new status, e.g. completed or cancelled.")],
+        status: Annotated[CallStatus, Field(description="The new status.")],
     ) -> ScheduledCall:
-        """Set a call's status (completed once it happened, cancelled if it won't) and return the call.
+        """Mark a call completed or cancelled (or another status); returns the call. Needs a call_id from list_calls.
 
-        Needs a call_id: call list_calls first. Setting the status it already has changes nothing.
-        To move a call to another time, use reschedule_call.
+        The same status again changes nothing. To move a call, use reschedule_call.
         """
         return services.update_call_status(call_id, status)
 
     @mcp.tool(title="Reschedule a call", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(CALL_FIELDS)
     @service_tool
     def reschedule_call(
         call_id: Annotated[EntityId, CALL_ID],
         scheduled_for: Annotated[UtcDatetime, SCHEDULED_FOR],
         duration_minutes: Annotated[
-            Duration | None, Field(description="New length in minutes, 15-240; omit to keep the current one.")
+            Duration | None, Field(description="New length in minutes; omit to keep it.")
         ] = None,
         allow_overlap: Annotated[bool, ALLOW_OVERLAP] = False,
     ) -> ScheduledCall:
-        """Move a call to a new time (and optionally a new length); its status becomes "rescheduled".
+        """Move a call to a new time (and length); it becomes rescheduled. Needs a call_id from list_calls.
 
-        Needs a call_id: call list_calls first. Only a scheduled or rescheduled call can be moved; for a
-        completed or cancelled one, book a new call with schedule_call. A time that overlaps another of
-        the user's calls is refused with free slots to choose from.
+        Only a scheduled or rescheduled call moves; for a completed or cancelled one, use schedule_call.
+        A clash is refused as in schedule_call.
         """
         return services.reschedule_call(
             call_id,
@@ -329,22 +282,18 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
 
 def _register_task_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Create a task", annotations=ADDITIVE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def create_task(
-        title: Annotated[Title, Field(description="What is to be done, 1-200 characters.")],
-        description: Annotated[
-            Description | None, Field(description="Optional details, at most 1000 characters.")
-        ] = None,
-        user_id: Annotated[
-            EntityId | None, Field(description="Optional: the user it is for, an id from find_users.")
-        ] = None,
+        title: Annotated[Title, Field(description="What is to be done.")],
+        description: Annotated[Description | None, Field(description="Details.")] = None,
+        user_id: Annotated[EntityId | None, Field(description="The user it is for, from find_users.")] = None,
         due_date: Annotated[UtcDatetime | None, DUE_DATE] = None,
         idempotency_key: Annotated[IdempotencyKey | None, IDEMPOTENCY_KEY] = None,
     ) -> Task:
-        """Create a task (status "todo") and return it with its id; optionally for a user and with a due date.
+        """Create a task (status todo), optionally for a user; returns it with its id.
 
-        For a user's task, get the user_id from find_users first, and check list_tasks(user_id=...) for
-        an existing task so you do not create a duplicate.
+        For a user's task: user_id from find_users, and list_tasks(user_id) first to avoid a duplicate.
         """
         return services.create_task(
             TaskCreate(title=title, description=description, user_id=user_id, due_date=due_date),
@@ -354,7 +303,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
     @mcp.tool(title="Get a task", annotations=READ_ONLY)
     @service_tool
     def get_task(task_id: Annotated[EntityId, TASK_ID]) -> Task:
-        """Get one task by id. Needs a task_id: call list_tasks first."""
+        """One task in full, description included. Needs a task_id from list_tasks."""
         return services.get_task(task_id)
 
     @mcp.tool(title="List tasks", annotations=READ_ONLY)
@@ -365,44 +314,42 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         due_before: DueBefore = None,
         limit: Annotated[int, LIMIT] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CURSOR] = None,
+        fields: TaskFields = None,
     ) -> TaskPage:
-        """List tasks, oldest first, optionally filtered; the way to get a task_id.
+        """Tasks, oldest first, filtered; the way to get a task_id, and (with user_id) to check before create_task.
 
-        Use user_id to see what is already planned for someone before creating a task.
-        Returns {items, next_cursor}: while next_cursor is not null, call again with cursor=next_cursor
-        and the same filters.
+        Returns {items, has_more, next_cursor}; while has_more, call again with cursor=next_cursor and the
+        same filters.
         """
         where = TaskFilter(user_id=user_id, status=status, due_before=due_before)
         page = services.list_tasks(where, limit=limit, cursor=cursor)
-        return TaskPage.of(page)
+        return TaskPage.of(page, TASK_FIELDS, fields)
 
     @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def update_task_status(
         task_id: Annotated[EntityId, TASK_ID],
-        status: Annotated[TaskStatus, Field(description="The new status: todo, in_progress, done or cancelled.")],
+        status: Annotated[TaskStatus, Field(description="The new status.")],
     ) -> Task:
-        """Move a task to another status and return it. Needs a task_id: call list_tasks first.
+        """Move a task to another status; returns it. Needs a task_id from list_tasks.
 
-        Setting the status it already has changes nothing. To edit the title, description or due date,
-        use update_task.
+        The same status again changes nothing. To edit title, description or due date, use update_task.
         """
         return services.update_task_status(task_id, status)
 
     @mcp.tool(title="Edit a task", annotations=IDEMPOTENT_UPDATE)
+    @compact_result(TASK_FIELDS)
     @service_tool
     def update_task(
         task_id: Annotated[EntityId, TASK_ID],
-        title: Annotated[Title | None, Field(description="New title, 1-200 characters.")] = None,
-        description: Annotated[
-            Description | None, Field(description="New description; an empty string blanks it.")
-        ] = None,
+        title: Annotated[Title | None, Field(description="New title.")] = None,
+        description: Annotated[Description | None, Field(description="New description; empty blanks it.")] = None,
         due_date: Annotated[UtcDatetime | None, DUE_DATE] = None,
     ) -> Task:
-        """Change a task's title, description or due date, and return the task.
+        """Change a task's title, description or due date; returns the task. Needs a task_id from list_tasks.
 
-        Only the arguments you give change; omitted (or null) ones keep their value. Give at least one.
-        Needs a task_id: call list_tasks first. To change the status, use update_task_status.
+        Only what you give changes (null keeps the value). For the status, use update_task_status.
         """
         # Models often send every optional argument as null, so null means "keep", never "remove".
         changes = {

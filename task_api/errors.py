@@ -30,7 +30,7 @@ from shared.models import ScheduledCall
 log = logging.getLogger(__name__)
 
 # InvalidInput names a field; these are the ones that arrive in the query string rather than the body.
-_QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before"})
+_QUERY_FIELDS = frozenset({"cursor", "limit", "q", "scheduled_from", "scheduled_to", "due_before", "fields"})
 # And these arrive in a header, under this name.
 _HEADER_FIELDS = {"idempotency_key": "Idempotency-Key"}
 

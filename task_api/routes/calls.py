@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.fields import CALL_FIELDS
 from shared.idempotency import CreateOutcome
 from shared.models import CallCreate, CallFilter, CallReschedule, CallStatus, ScheduledCall
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.overlaps import AllowOverlap, name_overlaps, overlap_responses
 from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Fields, Limit, list_response, selected
 
 router = APIRouter(prefix="/calls", tags=["calls"], dependencies=[ApiKeyDoc])
 
@@ -45,8 +46,10 @@ def list_calls(
     where: Annotated[CallFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
+    fields: Fields = None,
 ) -> Response:
-    return list_response(services.list_calls(where, limit=limit, cursor=cursor), ScheduledCall)
+    chosen = selected(CALL_FIELDS, fields)
+    return list_response(services.list_calls(where, limit=limit, cursor=cursor), ScheduledCall, chosen)
 
 
 @router.get("/{call_id}", summary="Get call by ID")

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.fields import TASK_FIELDS
 from shared.idempotency import CreateOutcome
 from shared.models import Task, TaskCreate, TaskFilter, TaskStatus, TaskUpdate
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Fields, Limit, list_response, selected
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[ApiKeyDoc])
 
@@ -31,8 +32,10 @@ def list_tasks(
     where: Annotated[TaskFilter, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
+    fields: Fields = None,
 ) -> Response:
-    return list_response(services.list_tasks(where, limit=limit, cursor=cursor), Task)
+    chosen = selected(TASK_FIELDS, fields)
+    return list_response(services.list_tasks(where, limit=limit, cursor=cursor), Task, chosen)
 
 
 @router.get("/{task_id}", summary="Get task by ID")

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from shared.fields import USER_FIELDS
 from shared.idempotency import CreateOutcome
 from shared.models import User, UserCreate, UserQuery
 from task_api.deps import ApiKeyDoc, ServicesDep
 from task_api.routes.idempotency import CREATE_RESPONSES, IdempotencyKeyHeader, mark_replay
-from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Limit, list_response
+from task_api.routes.pagination import NEXT_CURSOR_DOC, Cursor, Fields, Limit, list_response, selected
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[ApiKeyDoc])
 
@@ -31,8 +32,10 @@ def list_users(
     search: Annotated[UserQuery, Query()],
     limit: Limit = None,
     cursor: Cursor = None,
+    fields: Fields = None,
 ) -> Response:
-    return list_response(services.list_users(search, limit=limit, cursor=cursor), User)
+    chosen = selected(USER_FIELDS, fields)
+    return list_response(services.list_users(search, limit=limit, cursor=cursor), User, chosen)
 
 
 @router.get("/{user_id}", summary="Get user by ID")

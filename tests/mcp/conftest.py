@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
-from mcp.types import TextContent
+from mcp.types import CallToolResult, TextContent
 
 from mcp_server import build_mcp
+from mcp_server.server import TaskAPIServer
 from shared.services import Services
 from shared.storage import LocalStorage
 from tests.clocks import TickingClock
@@ -39,7 +41,7 @@ def services(storage: LocalStorage) -> Services:
 
 
 @pytest.fixture
-def server(services: Services) -> MCPServer:
+def server(services: Services) -> TaskAPIServer:
     return build_mcp(services)
 
 
@@ -55,19 +57,40 @@ def output_validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def part_of(compact: dict[str, Any], whole: dict[str, Any]) -> bool:
+    """Whether a compact answer holds the same values as the whole entity, for the fields it has."""
+    return compact == {key: whole[key] for key in compact}
+
+
+def result_text(result: CallToolResult) -> str:
+    """The text a model reads from a result: its one text block."""
+    [content] = result.content
+    assert isinstance(content, TextContent)
+    return content.text
+
+
 @dataclass
 class Tools:
     """Calls tools as a model would, and checks every result the way a strict client does."""
 
     client: Client
+    # The schema each tool publishes in tools/list (the lists), and the one the server checks every result with.
     output_schemas: dict[str, dict[str, Any]]
+    result_schemas: dict[str, dict[str, Any]]
 
     async def ok(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
-        """The structured result of a call that must succeed, validated against the tool's output schema."""
+        """The structured result of a call that must succeed, validated against the tool's output schemas.
+
+        Its text is the same JSON, compact: what the model reads."""
         result = await self.client.call_tool(tool, arguments)
         assert not result.is_error, result.content
         assert result.structured_content is not None
-        output_validator(self.output_schemas[tool]).validate(result.structured_content)
+        if tool in self.output_schemas:
+            output_validator(self.output_schemas[tool]).validate(result.structured_content)
+        output_validator(self.result_schemas[tool]).validate(result.structured_content)
+        text = result_text(result)
+        assert json.loads(text) == result.structured_content
+        assert text == json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
         return result.structured_content
 
     async def error(self, tool: str, /, **arguments: Any) -> str:
@@ -80,6 +103,10 @@ class Tools:
         assert "Traceback" not in content.text
         assert content.text.strip() != f"Error executing tool {tool}"
         return content.text
+
+    async def get(self, kind: str, entity_id: str) -> dict[str, Any]:
+        """The whole entity (a write answers with its compact form): get_user, get_call or get_task."""
+        return await self.ok(f"get_{kind}", **{f"{kind}_id": entity_id})
 
     async def make_user(self, **overrides: Any) -> dict[str, Any]:
         arguments = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
@@ -100,7 +127,58 @@ class Tools:
 
 
 @pytest.fixture
-async def tools(client: Client) -> Tools:
+async def tools(client: Client, server: TaskAPIServer) -> Tools:
     listing = await client.list_tools()
     schemas = {tool.name: tool.output_schema for tool in listing.tools if tool.output_schema is not None}
-    return Tools(client, schemas)
+    checked = {tool.name: server.result_schema(tool.name) for tool in listing.tools}
+    return Tools(client, schemas, {name: schema for name, schema in checked.items() if schema is not None})
+
+
+def wire_json(value: Any) -> bytes:
+    """A value as compact JSON in UTF-8: how its size on the wire, or in a model's context, is counted."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def tools_list_bytes(client: Client) -> int:
+    """The size of the tools/list result a client receives: the serialized JSON of the result object."""
+    listing = await client.list_tools()
+    return len(wire_json(listing.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+@dataclass
+class Read:
+    """One tool call and the size of its answer: the text the model reads, the structuredContent, the result."""
+
+    tool: str
+    arguments: dict[str, Any]
+    text: int
+    structured: int
+    wire: int
+
+
+@dataclass
+class Recorder:
+    """Calls tools like a model would and keeps the size of every answer, for budgets on what a model reads."""
+
+    client: Client
+    reads: list[Read]
+
+    async def call(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        text = sum(len(block.text.encode()) for block in result.content if isinstance(block, TextContent))
+        structured = len(wire_json(result.structured_content))
+        wire = len(wire_json(result.model_dump(mode="json", by_alias=True, exclude_none=True)))
+        self.reads.append(Read(tool, arguments, text, structured, wire))
+        return result.structured_content
+
+    def total(self, measure: str = "text") -> int:
+        return sum(getattr(read, measure) for read in self.reads)
+
+    def report(self) -> str:
+        lines = [
+            f"{r.tool:<20} text {r.text:>5} B  structured {r.structured:>5} B  wire {r.wire:>5} B" for r in self.reads
+        ]
+        totals = f"{'total':<20} text {self.total():>5} B  structured {self.total('structured'):>5} B"
+        return "\n".join([*lines, f"{totals}  wire {self.total('wire'):>5} B"])

@@ -36,7 +36,7 @@ async def test_an_unknown_argument_is_an_error_naming_it(
     assert f"{tool} takes: " in text_of(result)
     # Nothing was made from the rest of the arguments.
     listed = await client.call_tool("list_tasks", {})
-    assert listed.structured_content == {"items": [], "next_cursor": None}
+    assert listed.structured_content == {"items": [], "has_more": False}
 
 
 @pytest.mark.parametrize("due_date", ["-1", 1, "1700000000", 2.5])

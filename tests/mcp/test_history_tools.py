@@ -32,10 +32,13 @@ async def test_get_history_gives_each_version_with_only_what_it_changed(tools: T
 
     assert history["current_version"] == 3
     first, done, renamed = history["versions"]
-    assert (first["version"], first["action"], first["changes"]) == (1, "create", task)
+    # The create tool answered with the compact task; version 1 holds the whole of it.
+    assert (first["version"], first["action"]) == (1, "create")
+    assert {name: first["changes"].get(name) for name in task} == task  # null fields are left out
+    assert first["changes"]["description"] == "The Q3 one"
     assert (done["version"], done["action"], done["changes"]) == (2, "update", {"status": "done"})
     assert (renamed["version"], renamed["changes"]) == (3, {"title": "Send the new deck"})
-    assert first["at"] == task["updated_at"]
+    assert first["at"] == first["changes"]["updated_at"]
     assert "reverted_to" not in done  # absent rather than null: answers stay small
 
 

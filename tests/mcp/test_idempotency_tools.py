@@ -69,7 +69,7 @@ async def test_the_create_tools_describe_an_optional_idempotency_key(client: Cli
         if tool.name in {"create_user", "schedule_call", "create_task"}:
             argument = tool.input_schema["properties"]["idempotency_key"]
             assert "idempotency_key" not in tool.input_schema.get("required", [])
-            assert "retrying the same create" in argument["description"]
+            assert "on a retry returns the first result" in argument["description"]
         else:
             assert "idempotency_key" not in tool.input_schema["properties"]
 

@@ -39,7 +39,12 @@ async def test_user_overview_shows_the_user_with_their_calls_and_tasks_only(clie
     [contents] = result.contents
     assert isinstance(contents, TextResourceContents)
     assert contents.mime_type == "application/json"
-    assert json.loads(contents.text) == {"user": maria, "calls": [call], "tasks": [task]}
+    whole = {
+        "user": await tools.get("user", maria["id"]),
+        "calls": [await tools.get("call", call["id"])],
+        "tasks": [await tools.get("task", task["id"])],
+    }
+    assert json.loads(contents.text) == whole
 
 
 async def test_user_overview_of_an_unknown_user_is_a_clean_error_that_says_where_to_find_ids(

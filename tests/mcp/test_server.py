@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from mcp import Client
 from mcp.types import Tool
 
 from mcp_server import build_mcp
+from mcp_server.server import TaskAPIServer
 from shared.services import Services
 from shared.storage import LocalStorage, ObjectRef, StoredObject
 from tests.mcp.conftest import BUCKET, output_validator
@@ -126,7 +128,7 @@ async def test_input_schemas_carry_the_rest_limits(listed: dict[str, Tool]) -> N
     )
     assert schedule_call["scheduled_for"]["format"] == "date-time"
     assert schedule_call["title"]["maxLength"] == 200
-    assert schedule_call["user_id"]["pattern"]
+    assert schedule_call["user_id"]["type"] == "string"
 
     call_status = resolve(listed["update_call_status"], properties(listed["update_call_status"])["status"])
     assert call_status["enum"] == ["scheduled", "completed", "cancelled", "rescheduled"]
@@ -155,37 +157,51 @@ async def test_every_argument_is_described(listed: dict[str, Tool]) -> None:
             assert schema.get("description"), f"{tool.name}.{name}"
 
 
-async def test_every_tool_declares_an_object_output_schema_named_for_what_it_returns(
-    listed: dict[str, Tool],
-) -> None:
-    titles = {tool.name: (tool.output_schema or {}).get("title") for tool in listed.values()}
+PAGES = {"list_users": "UserPage", "find_users": "UserPage", "list_calls": "CallPage", "list_tasks": "TaskPage"}
 
-    assert titles == {
-        "create_user": "CreatedUser",
+
+async def test_the_lists_publish_a_lean_output_schema_and_the_entity_tools_none(listed: dict[str, Tool]) -> None:
+    published = {name: tool.output_schema for name, tool in listed.items() if tool.output_schema is not None}
+
+    assert {name: schema.get("title") for name, schema in published.items()} == PAGES
+    for schema in published.values():
+        assert schema["type"] == "object"
+        assert schema["required"] == ["items", "has_more"]
+        item = schema["properties"]["items"]["items"]
+        assert "required" not in item  # `fields` decides which are there
+        assert "$defs" not in json.dumps(schema)
+        assert all("title" not in field for field in item["properties"].values())
+
+
+async def test_every_tool_result_is_checked_against_a_schema_named_for_what_it_returns(
+    server: TaskAPIServer, listed: dict[str, Tool]
+) -> None:
+    titles = {name: (server.result_schema(name) or {}).get("title") for name in listed}
+
+    # get: the whole entity; writes: its compact form, the fields a list item has by default.
+    assert titles == PAGES | {
+        "create_user": "UserItemWithNote",
         "get_user": "User",
-        "list_users": "UserPage",
-        "find_users": "UserPage",
-        "schedule_call": "ScheduledCall",
+        "schedule_call": "ScheduledCallItem",
         "get_call": "ScheduledCall",
-        "list_calls": "CallPage",
-        "update_call_status": "ScheduledCall",
-        "reschedule_call": "ScheduledCall",
-        "create_task": "Task",
+        "update_call_status": "ScheduledCallItem",
+        "reschedule_call": "ScheduledCallItem",
+        "create_task": "TaskItem",
         "get_task": "Task",
-        "list_tasks": "TaskPage",
-        "update_task_status": "Task",
-        "update_task": "Task",
+        "update_task_status": "TaskItem",
+        "update_task": "TaskItem",
         "get_history": "HistoryDigest",
         "revert_change": "RevertResult",
         "get_current_time": "CurrentTime",
         "get_user_overview": "UserBriefing",
     }
-    for tool in listed.values():
-        assert tool.output_schema is not None
-        assert tool.output_schema["type"] == "object"
+    for name, title in titles.items():
+        if title and title.endswith("Item"):
+            schema = server.result_schema(name) or {}
+            assert set(schema["properties"]) == set(schema["required"])  # every compact field is always there
 
 
-async def test_output_schema_check_is_strict_about_date_times(listed: dict[str, Tool]) -> None:
+async def test_output_schema_check_is_strict_about_date_times(server: TaskAPIServer, listed: dict[str, Tool]) -> None:
     # The spec's examples show naive times; RFC 3339 (format date-time) needs an offset, so a strict
     # client such as the TypeScript SDK would refuse them. Every other test validates real results.
     user = {
@@ -198,11 +214,15 @@ async def test_output_schema_check_is_strict_about_date_times(listed: dict[str, 
         "created_at": "2025-10-24T10:30:00Z",
         "updated_at": "2025-10-24T10:30:00Z",
     }
-    validator = output_validator(listed["get_user"].output_schema or {})
+    validator = output_validator(server.result_schema("get_user") or {})
     validator.validate(user)
+    page = output_validator(listed["list_users"].output_schema or {})
+    page.validate({"items": [user], "has_more": False})
 
     with pytest.raises(jsonschema.ValidationError, match="date-time"):
         validator.validate(user | {"created_at": "2025-10-24T10:30:00.000000"})
+    with pytest.raises(jsonschema.ValidationError, match="date-time"):
+        page.validate({"items": [{"created_at": "2025-10-24T10:30:00.000000"}], "has_more": False})
 
 
 class ThreadRecordingStorage(LocalStorage):

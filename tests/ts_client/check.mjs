@@ -1,5 +1,5 @@
 // The MCP server through the official TypeScript SDK client (the family of Claude Desktop and the
-// Inspector), which validates every structured result against the tool's output schema.
+// Inspector), which validates every structured result against the tool's output schema where there is one.
 // Usage: node check.mjs <base-url> <api-key> <python> ; the stdio server inherits TASK_API_* / AWS_* from env.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -24,7 +24,12 @@ async function exercise(transportName, transport) {
   };
   const tools = (await client.listTools()).tools;
   check(tools.length === 18, `${transportName} tool count`, tools.map((t) => t.name).join(","));
-  for (const tool of tools) check(tool.outputSchema, `${transportName} ${tool.name} has an output schema`);
+  // The lists publish an output schema (their items change with `fields`); the tools returning one entity
+  // send it as structuredContent without one (see TaskAPIServer.list_tools), which the SDK accepts.
+  const lists = ["list_users", "find_users", "list_calls", "list_tasks"];
+  for (const tool of tools) {
+    check(Boolean(tool.outputSchema) === lists.includes(tool.name), `${transportName} ${tool.name} output schema`);
+  }
 
   const tag = Math.random().toString(16).slice(2, 8);
   const user = await call("create_user", { name: "María García", email: `ts-${tag}@example.com`, company: "Azollon" });

@@ -32,9 +32,10 @@ class ToolPage(BaseModel):
     note: str | None = Field(default=None, exclude_if=lambda note: note is None)
 
     @classmethod
-    def of(cls, page: Page[Any], field_set: FieldSet, fields: list[str] | None) -> Self:
-        """The page's entities with only the requested fields (the compact default when None)."""
-        chosen = field_set.select(fields)
+    def of(cls, page: Page[Any], field_set: FieldSet, fields: list[str] | None, fixed: tuple[str, ...] = ()) -> Self:
+        """The page's entities with only the requested fields (the compact default when None, less the `fixed`
+        fields the list's filter holds to one value)."""
+        chosen = field_set.select(fields, fixed=fixed)
         return cls(
             items=field_set.project(page.items, chosen),
             has_more=page.next_cursor is not None,
@@ -74,7 +75,10 @@ def _names(field_set: FieldSet) -> WithJsonSchema:
 
 
 def _about(field_set: FieldSet) -> Any:
-    return Field(description=f"Fields of each item, as few as you need; default {', '.join(field_set.default)}.")
+    return Field(
+        description=f"Fields of each item, as few as you need; default {', '.join(field_set.default)} "
+        "(less user_id or status when you filter on them)."
+    )
 
 
 UserFields = Annotated[list[str] | None, BeforeValidator(_split), _names(USER_FIELDS), _about(USER_FIELDS)]
@@ -84,11 +88,12 @@ TaskFields = Annotated[list[str] | None, BeforeValidator(_split), _names(TASK_FI
 
 @functools.cache
 def item_model(field_set: FieldSet, *, note: bool = False) -> type[BaseModel]:
-    """The compact form of one entity (its default fields), as a model: what the write tools return.
+    """The compact form of one entity (FieldSet.written: its default fields and any the writer should see), as a
+    model: what the write tools return.
 
     With `note`, an optional `note` too (left out when there is none): create_user's word on a duplicate email.
     """
-    fields: dict[str, Any] = {name: (field_set.model.model_fields[name].annotation, ...) for name in field_set.default}
+    fields: dict[str, Any] = {name: (field_set.model.model_fields[name].annotation, ...) for name in field_set.written}
     if note:
         fields["note"] = (str | None, Field(default=None, exclude_if=lambda value: value is None))
     name = f"{field_set.model.__name__}Item" + ("WithNote" if note else "")
@@ -108,7 +113,7 @@ def compact_result(
 
     def decorate(tool: Callable[..., Awaitable[Entity]]) -> Callable[..., Awaitable[Any]]:
         model = item_model(field_set, note=note)
-        include = set(field_set.default) | ({"note"} if note else set())
+        include = set(field_set.written) | ({"note"} if note else set())
 
         @functools.wraps(tool)
         async def compacted(*args: Any, **kwargs: Any) -> Any:

@@ -242,7 +242,7 @@ def _register_call_tools(mcp: MCPServer, services: Services) -> None:
         """
         where = CallFilter(user_id=user_id, status=status, scheduled_from=scheduled_from, scheduled_to=scheduled_to)
         page = services.list_calls(where, limit=limit, cursor=cursor)
-        return CallPage.of(page, CALL_FIELDS, fields)
+        return CallPage.of(page, CALL_FIELDS, fields, fixed=where.fixed_fields())
 
     @mcp.tool(title="Update a call's status", annotations=IDEMPOTENT_UPDATE)
     @compact_result(CALL_FIELDS)
@@ -323,7 +323,7 @@ def _register_task_tools(mcp: MCPServer, services: Services) -> None:
         """
         where = TaskFilter(user_id=user_id, status=status, due_before=due_before)
         page = services.list_tasks(where, limit=limit, cursor=cursor)
-        return TaskPage.of(page, TASK_FIELDS, fields)
+        return TaskPage.of(page, TASK_FIELDS, fields, fixed=where.fixed_fields())
 
     @mcp.tool(title="Update a task's status", annotations=IDEMPOTENT_UPDATE)
     @compact_result(TASK_FIELDS)

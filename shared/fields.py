@@ -24,24 +24,36 @@ class FieldSet:
     kind: str
     model: type[Entity]
     default: tuple[str, ...]
+    # Besides the default, what the answer to a write of one entity carries: a call's length, which a list
+    # leaves out (ask for it with fields) but the agent that just booked or moved the call should see.
+    written_also: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every field, in the order the full object shows them."""
         return tuple(self.model.model_fields)
 
+    @property
+    def written(self) -> tuple[str, ...]:
+        """The fields of a write's answer: the default set and `written_also`, in the full object's order."""
+        wanted = {*self.default, *self.written_also}
+        return tuple(name for name in self.names if name in wanted)
+
     def choices(self) -> tuple[str, ...]:
         """What a request may name: every field, and "all"."""
         return (ALL, *self.names)
 
-    def select(self, requested: str | Iterable[str] | None) -> tuple[str, ...]:
+    def select(self, requested: str | Iterable[str] | None, *, fixed: Iterable[str] = ()) -> tuple[str, ...]:
         """The fields to show, in the full object's order, for a request: None is the default set; a list of
         names, or one string of comma-separated names, selects those; "all" selects every field.
 
+        `fixed` names the fields a list's filter fixed to one value (user_id, status): every item would repeat
+        what the reader asked for, so the default set leaves them out. Fields asked for by name are all shown.
         Unknown names, or a request naming nothing, are InvalidInput naming the valid fields.
         """
         if requested is None:
-            return self.default
+            left_out = set(fixed)
+            return tuple(name for name in self.default if name not in left_out)
         words = requested.split(",") if isinstance(requested, str) else list(requested)
         valid = ", ".join(self.choices())
         if not all(isinstance(word, str) for word in words):
@@ -72,6 +84,9 @@ def project(entities: Sequence[Entity], fields: Sequence[str]) -> list[dict[str,
 
 USER_FIELDS = FieldSet("user", User, default=("id", "name", "email", "company", "user_type"))
 CALL_FIELDS = FieldSet(
-    "call", ScheduledCall, default=("id", "user_id", "title", "scheduled_for", "duration_minutes", "status")
+    "call",
+    ScheduledCall,
+    default=("id", "user_id", "title", "scheduled_for", "status"),
+    written_also=("duration_minutes",),
 )
 TASK_FIELDS = FieldSet("task", Task, default=("id", "user_id", "title", "status", "due_date"))

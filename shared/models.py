@@ -348,6 +348,10 @@ class _Filter(BaseModel):
     def is_empty(self) -> bool:
         return all(value is None for value in self.__dict__.values())
 
+    def fixed_fields(self) -> tuple[str, ...]:
+        """The entity fields this filter fixes to one value (user_id, status): every item it lets through has it."""
+        return tuple(name for name in ("user_id", "status") if getattr(self, name, None) is not None)
+
 
 class UserQuery(_Filter):
     """A search of users; blank or absent matches everyone."""

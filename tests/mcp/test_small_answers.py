@@ -75,8 +75,9 @@ async def register_maria_and_book_her_onboarding(stage: Stage) -> None:
 
 async def complete_the_first_pending_call(stage: Stage) -> None:
     """2. List this week's pending calls and complete the first."""
-    calls = await stage.every("list_calls", **stage.week(), fields=["id", "title", "scheduled_for", "status"])
-    pending = sorted((c for c in calls if c["status"] in PENDING), key=lambda call: call["scheduled_for"])
+    # Default items; the status filter leaves the status out of them (every item has the one asked for).
+    pending = [call for status in PENDING for call in await stage.every("list_calls", **stage.week(), status=status)]
+    pending.sort(key=lambda call: call["scheduled_for"])
     completed = await stage.tools.call("update_call_status", call_id=pending[0]["id"], status="completed")
     stage.done["completed"] = completed
 
@@ -84,6 +85,7 @@ async def complete_the_first_pending_call(stage: Stage) -> None:
 async def follow_up_everyone_with_a_call_this_week(stage: Stage) -> None:
     """3. A follow-up task for everyone with a call this week, unless they already have a task: no duplicates."""
     monday = datetime.fromisoformat(stage.week()["scheduled_from"])
+    # Only what the agent needs from each item: whose call it is, and whether it was cancelled.
     calls = await stage.every("list_calls", **stage.week(), fields=["user_id", "status"])
     user_ids = list(dict.fromkeys(call["user_id"] for call in calls if call["status"] != "cancelled"))
     created = []

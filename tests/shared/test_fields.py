@@ -22,7 +22,16 @@ def test_the_default_is_a_compact_subset_without_free_text_or_bookkeeping(field_
 
 def test_the_defaults_hold_what_a_reader_filters_and_sorts_on() -> None:
     assert USER_FIELDS.default == ("id", "name", "email", "company", "user_type")
-    assert CALL_FIELDS.default == ("id", "user_id", "title", "scheduled_for", "duration_minutes", "status")
+    assert CALL_FIELDS.default == ("id", "user_id", "title", "scheduled_for", "status")
+    # A write's answer also carries the call's length.
+    assert CALL_FIELDS.written == ("id", "user_id", "title", "scheduled_for", "duration_minutes", "status")
+    assert set(USER_FIELDS.written) == set(USER_FIELDS.default) and set(TASK_FIELDS.written) == set(TASK_FIELDS.default)
+
+
+def test_the_default_leaves_out_what_the_filter_fixed_but_named_fields_stay() -> None:
+    assert CALL_FIELDS.select(None, fixed=("user_id", "status")) == ("id", "title", "scheduled_for")
+    assert TASK_FIELDS.select(None, fixed=("user_id",)) == ("id", "title", "status", "due_date")
+    assert CALL_FIELDS.select(["user_id", "status"], fixed=("user_id", "status")) == ("user_id", "status")
     assert TASK_FIELDS.default == ("id", "user_id", "title", "status", "due_date")
 
 
@@ -87,7 +96,6 @@ def test_project_keeps_the_selected_fields_as_json_values_nulls_included() -> No
             "user_id": "u1",
             "title": "Kickoff",
             "scheduled_for": "2025-10-24T10:30:00Z",
-            "duration_minutes": 30,
             "status": "scheduled",
         }
     ]

@@ -288,3 +288,29 @@ async def test_a_read_only_key_is_held_to_it_on_the_2025_protocol_too(url: str) 
     }
     assert refused.json()["result"]["isError"] is True
     assert "this API key (dashboard) is read-only" in refused.json()["result"]["content"][0]["text"]
+
+
+# The history records who: the key's label and the door, through a real server
+
+
+@pytest.mark.anyio
+async def test_the_history_names_each_change_by_key_label_and_door(url: str) -> None:
+    with http(url, OLD) as laptop:
+        task = laptop.post("/tasks", json={"title": "Deck"}).json()
+    async with mcp_client(url, {"X-API-Key": NEW}) as ci:
+        await structured(ci, "update_task_status", {"task_id": task["id"], "status": "done"})
+    with http(url, NEW) as ci_rest:
+        assert ci_rest.post(f"/tasks/{task['id']}/revert", json={"version": 1}).status_code == 200
+    with http(url, READER) as dashboard:
+        history = dashboard.get(f"/tasks/{task['id']}/history")
+        refused = dashboard.post(f"/tasks/{task['id']}/revert", json={"version": 2})
+
+    assert history.status_code == 200
+    versions = history.json()["versions"]
+    assert [(v["actor"], v["via"], v["action"]) for v in versions] == [
+        ("laptop", "rest", "create"),
+        ("ci", "mcp", "update"),
+        ("ci", "rest", "revert"),
+    ]
+    assert versions[-1]["entity"]["status"] == "todo"
+    assert refused.status_code == 403  # a read-only key reads the history and cannot revert

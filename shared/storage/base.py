@@ -101,6 +101,10 @@ class Storage(ABC):
     `shared.errors.StorageUnavailable`.
     """
 
+    # Whether the version `create` and `replace` return (and `get` reads) is the one `list_refs` reports for the
+    # same bytes: S3 ETags are. A cache can then tag what it writes, and update from it without a read.
+    writes_listed_versions = False
+
     @abstractmethod
     def describe(self) -> str:
         """Where the data lives, for the start-up log line."""

@@ -29,7 +29,8 @@ class VersionedCache(Generic[T]):
         if max_entries < 0:
             raise ValueError("max_entries must be at least 0")
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[str, T | Unreadable]] = OrderedDict()
+        # id -> (version, value, the bytes of that version when the caller kept them)
+        self._entries: OrderedDict[str, tuple[str, T | Unreadable, bytes | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -44,16 +45,24 @@ class VersionedCache(Generic[T]):
             self._entries.move_to_end(object_id)
             return entry[1]
 
+    def entry(self, object_id: str) -> tuple[str, T | Unreadable, bytes | None] | None:
+        """Whatever version is cached for the object: its version, value and bytes (if kept); None if none."""
+        with self._lock:
+            entry = self._entries.get(object_id)
+            if entry is not None:
+                self._entries.move_to_end(object_id)
+            return entry
+
     def holds(self, object_id: str) -> bool:
         """Whether any version of the object was seen (and is still cached)."""
         with self._lock:
             return object_id in self._entries
 
-    def put(self, object_id: str, version: str, value: T | Unreadable) -> None:
+    def put(self, object_id: str, version: str, value: T | Unreadable, body: bytes | None = None) -> None:
         if not self.max_entries:
             return
         with self._lock:
-            self._entries[object_id] = (version, value)
+            self._entries[object_id] = (version, value, body)
             self._entries.move_to_end(object_id)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
-from shared.errors import Conflict, NotFound, StoredObjectInvalid
+from shared.errors import Conflict, DomainError, NotFound, StoredObjectInvalid
 from shared.models import Entity, EntityVersion
 from shared.storage.base import (
     LIST_PAGE_MAX,
@@ -102,8 +102,29 @@ class Repository(Generic[E]):
         decoded = self._cache.get(object_id, stored.version_in_listing)
         if decoded is None:
             decoded = self._decode(object_id, stored.body)
-            self._cache.put(object_id, stored.version_in_listing, decoded)
+            self._cache.put(object_id, stored.version_in_listing, decoded, self._kept(stored.body))
         return decoded
+
+    def _kept(self, body: bytes) -> bytes | None:
+        # The bytes are kept beside the entity only where an update can start from them (writes_listed_versions).
+        return body if self.storage.writes_listed_versions else None
+
+    def _remember(self, object_id: str, entity: E, body: bytes, version: str) -> None:
+        """What this process just wrote, cached under the version the next listing will report for it."""
+        if self.storage.writes_listed_versions:
+            self._cache.put(object_id, version, entity, body)
+
+    def _cached_for_write(self, object_id: str) -> tuple[E, StoredObject] | None:
+        """The cached entity and its exact bytes and version, to update from without a read; None if not cached."""
+        if not self.storage.writes_listed_versions:
+            return None
+        entry = self._cache.entry(object_id)
+        if entry is None:
+            return None
+        version, value, body = entry
+        if body is None or isinstance(value, Unreadable):
+            return None
+        return value, StoredObject(body=body, version=version)
 
     def _read_stored(self, object_id: str) -> tuple[E, StoredObject] | None:
         """The entity and the object it was read from; None when there is no such object."""
@@ -146,9 +167,10 @@ class Repository(Generic[E]):
         if self._history is not None:
             self._history.record(object_id, Snapshot(_updated_at(entity), body), None, action="create")
         try:
-            self.storage.create(self.collection, object_id, body)
+            version = self.storage.create(self.collection, object_id, body)
         except AlreadyExists as exc:
             raise Conflict(f"{self.kind} {object_id} already exists; nothing was overwritten.") from exc
+        self._remember(object_id, entity, body, version)
 
     def update(self, object_id: str, change: Callable[[E], E | None], *, reverted_to: int | None = None) -> E:
         """Apply `change` to the current entity and write it only if nobody wrote in between.
@@ -158,32 +180,67 @@ class Repository(Generic[E]):
         An object that does not hold a valid entity raises StoredObjectInvalid and is never overwritten.
         Each attempt writes the history record of its new state before the conditional write; `reverted_to`
         marks the change as the revert to that version.
+
+        Where the store's listings report write versions (S3), a first attempt starts from the cached entity and
+        its exact bytes, without a read: the conditional write is what proves them current. If they were not
+        (another process wrote since), or if the cached state refuses the change or leaves nothing to change,
+        the entity is read and the change applied to what is stored; nothing is decided on a cached state alone.
         """
+        cached = self._cached_for_write(object_id)
+        if cached is not None:
+            written = self._write_change(object_id, cached, change, reverted_to, trusted=False)
+            if written is not None:
+                return written
         for attempt in range(MAX_WRITE_ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)))
             found = self._read_stored(object_id)
             if found is None:
                 raise NotFound(self.kind, object_id)
-            current, stored = found
-            changed = change(current)
-            if changed is None:
-                return current
-            body = changed.model_dump_json().encode()
-            if self._history is not None:
-                self._history.record(
-                    object_id,
-                    Snapshot(_updated_at(changed), body),
-                    Snapshot(_updated_at(current), stored.body),
-                    action="update" if reverted_to is None else "revert",
-                    reverted_to=reverted_to,
-                )
-            try:
-                self.storage.replace(self.collection, object_id, body, stored.version)
-            except VersionMismatch:
-                continue  # the record just written is an orphan: off the chain, never shown
-            return changed
+            written = self._write_change(object_id, found, change, reverted_to, trusted=True)
+            if written is not None:
+                return written
         raise Conflict(f"{self.kind} {object_id} is being changed by others right now; try again.")
+
+    def _write_change(
+        self,
+        object_id: str,
+        found: tuple[E, StoredObject],
+        change: Callable[[E], E | None],
+        reverted_to: int | None,
+        *,
+        trusted: bool,
+    ) -> E | None:
+        """One attempt of `update` from `found`: the entity written (or, when `trusted`, the unchanged entity
+        if there is nothing to change), or None to try again from a fresh read.
+
+        `trusted`: `found` was just read. An untrusted (cached) state never answers on its own: a refusal, or
+        nothing to change, is checked again against the stored entity.
+        """
+        current, stored = found
+        try:
+            changed = change(current)
+        except DomainError:
+            if trusted:
+                raise
+            return None
+        if changed is None:
+            return current if trusted else None
+        body = changed.model_dump_json().encode()
+        if self._history is not None:
+            self._history.record(
+                object_id,
+                Snapshot(_updated_at(changed), body),
+                Snapshot(_updated_at(current), stored.body),
+                action="update" if reverted_to is None else "revert",
+                reverted_to=reverted_to,
+            )
+        try:
+            version = self.storage.replace(self.collection, object_id, body, stored.version)
+        except VersionMismatch:
+            return None  # the record just written is an orphan: off the chain, never shown
+        self._remember(object_id, changed, body, version)
+        return changed
 
     # History
 

@@ -74,6 +74,8 @@ def _no_expect_continue(request: Any, **_: Any) -> None:
 
 
 class S3Storage(Storage):
+    writes_listed_versions = True  # ETags: PutObject, GetObject and ListObjectsV2 report the same one
+
     def __init__(
         self,
         bucket: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from shared.models import TaskCreate, TaskStatus, UserCreate
+from shared.models import TaskCreate, TaskStatus, TaskUpdate, UserCreate
 from shared.services import Services
 from shared.storage import S3Storage
 from tests.clocks import TickingClock
@@ -91,8 +91,8 @@ def test_a_status_change_is_one_get_a_record_put_and_one_conditional_put(
     proxied_s3: tuple[S3Storage, TcpProxy],
 ) -> None:
     storage, proxy = proxied_s3
-    services = Services(storage)
-    task = services.create_task(TaskCreate(title="Call back"))
+    task = Services(storage).create_task(TaskCreate(title="Call back"))
+    services = Services(storage)  # another process: it has not seen the task
     proxy.reset_requests()
 
     services.update_task_status(task.id, TaskStatus.DONE)
@@ -101,6 +101,62 @@ def test_a_status_change_is_one_get_a_record_put_and_one_conditional_put(
     _, record, put = proxy.requests
     assert "/history/tasks/" in record.target and record.headers["if-none-match"] == "*"
     assert "if-match" in put.headers and "expect" not in put.headers
+
+
+def test_a_change_to_what_this_process_wrote_or_listed_needs_no_read(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, proxy = proxied_s3
+    services = Services(storage)
+    written = services.create_task(TaskCreate(title="Call back"))
+    listed = Services(storage).create_task(TaskCreate(title="Send the deck"))
+    services.list_tasks()
+    proxy.reset_requests()
+
+    services.update_task_status(written.id, TaskStatus.DONE)
+    services.update_task_status(listed.id, TaskStatus.IN_PROGRESS)
+    services.update_task_status(written.id, TaskStatus.TODO)  # from what the first change wrote
+
+    # Per change: the history record, then the conditional write from the cached bytes' ETag.
+    assert proxy.operations() == {"PutObject": 6}
+    assert [t.status for t in Services(storage).list_tasks().items] == [TaskStatus.TODO, TaskStatus.IN_PROGRESS]
+    assert [v.action for v in services.history("tasks", written.id).versions] == ["create", "update", "update"]
+    # The next list finds both where this process left them: no read.
+    proxy.reset_requests()
+    services.list_tasks()
+    assert proxy.operations() == {"ListObjectsV2": 1}
+
+
+def test_a_change_from_a_stale_cache_is_refused_by_s3_and_made_from_the_stored_entity(
+    proxied_s3: tuple[S3Storage, TcpProxy],
+) -> None:
+    storage, proxy = proxied_s3
+    here, elsewhere = Services(storage, clock=TickingClock()), Services(storage, clock=TickingClock())
+    task = here.create_task(TaskCreate(title="Call back"))
+    elsewhere.update_task(task.id, TaskUpdate(title="Call back Ana"))
+    proxy.reset_requests()
+
+    done = here.update_task_status(task.id, TaskStatus.DONE)
+
+    # The write from the cached ETag is refused (412); the task is read and the change made to what is stored.
+    assert proxy.operations() == {"PutObject": 4, "GetObject": 1}
+    assert (done.title, done.status) == ("Call back Ana", TaskStatus.DONE)
+    versions = here.history("tasks", task.id).versions
+    assert [(v.action, v.entity["title"], v.entity["status"]) for v in versions] == [
+        ("create", "Call back", "todo"),
+        ("update", "Call back Ana", "todo"),
+        ("update", "Call back Ana", "done"),
+    ]
+
+
+def test_a_stale_cache_never_answers_a_change_on_its_own(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
+    storage, _ = proxied_s3
+    here, elsewhere = Services(storage, clock=TickingClock()), Services(storage, clock=TickingClock())
+    task = here.create_task(TaskCreate(title="Call back"))
+    here.update_task_status(task.id, TaskStatus.DONE)  # cached here as done
+    elsewhere.update_task_status(task.id, TaskStatus.TODO)
+
+    # The cache says "already done, nothing to change"; the store says todo: the change is made.
+    assert here.update_task_status(task.id, TaskStatus.DONE).status == TaskStatus.DONE
+    assert elsewhere.get_task(task.id).status == TaskStatus.DONE
 
 
 def test_a_get_by_id_is_one_request(proxied_s3: tuple[S3Storage, TcpProxy]) -> None:
@@ -138,4 +194,5 @@ def test_a_revert_reads_the_history_then_writes_as_an_update(proxied_s3: tuple[S
 
     services.revert("tasks", task.id, 1, expected_version=2)
 
-    assert proxy.operations() == {"GetObject": 1 + 2 + 1, "ListObjectsV2": 1, "PutObject": 2}
+    # The history read (the entity, the list, the 2 records); the write starts from the entity just read.
+    assert proxy.operations() == {"GetObject": 1 + 2, "ListObjectsV2": 1, "PutObject": 2}

@@ -189,12 +189,13 @@ class LocalStorage(Storage):
         except OSError as exc:
             raise _failure("write", path, exc) from exc
 
-    def _names(self, directory: Path) -> tuple[list[str], list[str]]:
+    def _names(self, directory: Path, *, keep: bool) -> tuple[list[str], list[str]]:
         """The entity file names of a folder in S3's key order, and their ids; none when the folder is missing.
 
         Kept per folder while the folder's mtime stays the same (a create, a replace's rename or a removal all
         change it): a page then lists without reading the folder. A folder changed within SETTLE_SECONDS is
-        read again every time, as a coarse mtime could hide a second change.
+        read again every time, as a coarse mtime could hide a second change. Only folders listed with `keep`
+        (the entity collections) are kept: an entity's history folder is read rarely, and there is one per entity.
         """
         try:
             stat = os.stat(directory)
@@ -214,7 +215,7 @@ class LocalStorage(Storage):
         # Names in S3's key order (code points, as S3 orders UTF-8 bytes), so both stores page alike.
         pairs = sorted((name, object_id) for name in found if not name.startswith(".") and (object_id := id_of(name)))
         names, ids = [name for name, _ in pairs], [object_id for _, object_id in pairs]
-        if time.time_ns() - stat.st_mtime_ns >= SETTLE_SECONDS * 1e9:
+        if keep and time.time_ns() - stat.st_mtime_ns >= SETTLE_SECONDS * 1e9:
             self._listings[directory] = (stat.st_mtime_ns, names, ids)
         return names, ids
 
@@ -224,7 +225,7 @@ class LocalStorage(Storage):
         check_collection(collection)
         directory = self.root / collection
         self._check_root()  # a missing data folder is an error, not an empty list
-        names, ids = self._names(directory)
+        names, ids = self._names(directory, keep=collection in COLLECTIONS)
         first = 0 if start_after is None else bisect.bisect_right(names, key_name(start_after))
         refs: list[ObjectRef] = []
         if first >= len(names):

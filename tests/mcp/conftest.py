@@ -20,6 +20,20 @@ from shared.services import Services
 from shared.storage import LocalStorage
 from tests.clocks import TickingClock
 
+# The tools, by toolset and by whether they change data (their readOnlyHint).
+USER_READS = {"get_user", "list_users", "find_users", "get_user_overview"}
+CALL_READS = {"get_call", "list_calls"}
+TASK_READS = {"get_task", "list_tasks"}
+USER_WRITES = {"create_user"}
+CALL_WRITES = {"schedule_call", "update_call_status", "reschedule_call"}
+TASK_WRITES = {"create_task", "update_task_status", "update_task"}
+HISTORY_READS = {"get_history"}
+HISTORY_WRITES = {"revert_change"}
+# get_current_time is there whatever the toolsets.
+ALWAYS = {"get_current_time"}
+READS = ALWAYS | USER_READS | CALL_READS | TASK_READS | HISTORY_READS
+WRITES = USER_WRITES | CALL_WRITES | TASK_WRITES | HISTORY_WRITES
+
 BUCKET = "mcp-pycon-demo-bucket"
 
 

@@ -17,21 +17,19 @@ from mcp_server.access import writes
 from mcp_server.tools import ADDITIVE, IDEMPOTENT_UPDATE, READ_ONLY
 from shared.services import Services
 from tests.live_server import clean_env
+from tests.mcp.conftest import (
+    ALWAYS,
+    CALL_READS,
+    CALL_WRITES,
+    READS,
+    TASK_READS,
+    TASK_WRITES,
+    USER_READS,
+    USER_WRITES,
+    WRITES,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-USER_READS = {"get_user", "list_users", "find_users", "get_user_overview"}
-CALL_READS = {"get_call", "list_calls"}
-TASK_READS = {"get_task", "list_tasks"}
-USER_WRITES = {"create_user"}
-CALL_WRITES = {"schedule_call", "update_call_status", "reschedule_call"}
-TASK_WRITES = {"create_task", "update_task_status", "update_task"}
-HISTORY_READS = {"get_history"}
-HISTORY_WRITES = {"revert_change"}
-# get_current_time is there whatever the toolsets.
-ALWAYS = {"get_current_time"}
-READS = ALWAYS | USER_READS | CALL_READS | TASK_READS | HISTORY_READS
-WRITES = USER_WRITES | CALL_WRITES | TASK_WRITES | HISTORY_WRITES
 
 
 def test_a_tool_writes_unless_its_annotations_say_it_only_reads() -> None:

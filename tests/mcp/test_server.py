@@ -16,22 +16,11 @@ from mcp_server import build_mcp
 from mcp_server.server import TaskAPIServer
 from shared.services import Services
 from shared.storage import LocalStorage, ObjectRef, StoredObject
-from tests.mcp.conftest import BUCKET, output_validator
+from tests.mcp.conftest import BUCKET, READS, output_validator
 
 pytestmark = pytest.mark.anyio
 
-READ_ONLY = {
-    "get_user",
-    "list_users",
-    "find_users",
-    "get_call",
-    "list_calls",
-    "get_task",
-    "list_tasks",
-    "get_current_time",
-    "get_user_overview",
-    "get_history",
-}
+READ_ONLY = READS
 ADDITIVE = {"create_user", "schedule_call", "create_task"}
 IDEMPOTENT_UPDATES = {"update_call_status", "reschedule_call", "update_task_status", "update_task", "revert_change"}
 

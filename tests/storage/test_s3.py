@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -15,7 +16,7 @@ from shared.errors import StorageUnavailable
 from shared.models import User
 from shared.storage import S3Storage
 from shared.storage.repository import Repository
-from tests.conftest import free_port, unique_bucket
+from tests.conftest import unique_bucket
 from tests.storage.entities import make_user
 
 
@@ -131,8 +132,12 @@ def test_describe_names_the_bucket_and_the_endpoint(moto_server_storage: S3Stora
 
 
 @pytest.fixture
-def unreachable(aws_credentials: None) -> S3Storage:
-    return S3Storage("mcp-pycon-demo-bucket", endpoint_url=f"http://127.0.0.1:{free_port()}")
+def unreachable(aws_credentials: None) -> Iterator[S3Storage]:
+    # A port held bound but never listening: every connection to it is refused, and no other process (a server
+    # another test started, LocalStack's own services) can take it meanwhile, as it could a port merely free.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        yield S3Storage("mcp-pycon-demo-bucket", endpoint_url=f"http://127.0.0.1:{held.getsockname()[1]}")
 
 
 def test_an_unreachable_endpoint_raises_storage_unavailable_within_a_second(unreachable: S3Storage) -> None:

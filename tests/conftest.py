@@ -17,12 +17,20 @@ from moto.core.common_types import TYPE_RESPONSE
 
 from shared.storage import LocalStorage, S3Storage, Storage
 from shared.storage.local import SETTLE_SECONDS
+from tests.live_server import release_dropped_apps
 from tests.moto_server import MotoServerError, answers, free_port, moto_server
 from tests.tcp_proxy import TcpProxy
 
 BUCKET = "mcp-pycon-demo-bucket"
 
 __all__ = ["free_port"]  # re-exported: suites import it from here
+
+
+@pytest.fixture(autouse=True)
+def _release_dropped_apps() -> Iterator[None]:
+    """Each test's apps are garbage once it ends: let them go (see release_dropped_apps)."""
+    yield
+    release_dropped_apps()
 
 
 @pytest.fixture

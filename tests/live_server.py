@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import fastapi.dependencies.models
 import httpx
 import uvicorn
 from fastapi import FastAPI
@@ -38,6 +39,21 @@ def serve(app: FastAPI, startup_timeout: float = 15.0) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def release_dropped_apps() -> None:
+    """Empty FastAPI's module-level caches of endpoint and dependency callables.
+
+    FastAPI (0.165) classifies every endpoint and dependency in `lru_cache`s of up to 4,096 callables, keyed by
+    the callable itself, so the last few hundred apps a process built stay alive through their closures, with
+    their services, stores and caches. A server builds one app, but this suite builds one per test: without
+    this, the test process grew past 3 GB and each full garbage collection paused it for up to 10 s, which
+    one CI run met as a 10 s wait in a test that counted time. tests/api/test_app_lifecycle.py checks that an
+    app, once dropped and this called, is freed.
+    """
+    for cached in vars(fastapi.dependencies.models).values():
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

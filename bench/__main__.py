@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -189,11 +190,21 @@ class Figure:
     rate: float | None = None
     window: float = 0.0  # for a rate: the seconds it was measured over
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # "HTTP 503" or a transport error: how many
+    error_examples: dict[str, str] = field(default_factory=dict)  # the first answer of each kind, to say why
     note: str = ""
 
     def p(self, q: float) -> float:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def error_count(figure: Figure) -> str:
+    """ "0 errors", or "12 errors (HTTP 503 x 10, ReadTimeout x 2)"."""
+    if not figure.error_kinds:
+        return f"{figure.errors} errors"
+    kinds = ", ".join(f"{kind} x {count}" for kind, count in figure.error_kinds.items())
+    return f"{figure.errors} errors ({kinds})"
 
 
 @contextmanager
@@ -274,6 +285,16 @@ def mix(server: Server, users: list[str], tasks: list[str], clients: int, second
     figure = Figure()
     done = [0] * clients
     errors = [0] * clients
+    kinds: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    kinds_lock = threading.Lock()
+
+    def failed(number: int, kind: str, example: str) -> None:
+        errors[number] += 1
+        with kinds_lock:
+            kinds[kind] += 1
+            examples.setdefault(kind, example[:300])
+
     deadline = time.monotonic() + seconds
     stop = threading.Event()
 
@@ -290,15 +311,15 @@ def mix(server: Server, users: list[str], tasks: list[str], clients: int, second
                         response = client.get("/tasks", params={"user_id": rng.choice(users)})
                     else:
                         response = client.post("/tasks", json={"title": "Mixed", "user_id": rng.choice(users)})
-                except httpx.TransportError:
+                except httpx.TransportError as exc:
                     if stop.is_set():
                         return  # cut off at the end of the window
-                    errors[number] += 1
+                    failed(number, type(exc).__name__, str(exc))
                     continue
                 if time.monotonic() > deadline:
                     return
                 if response.status_code >= 400:
-                    errors[number] += 1
+                    failed(number, f"HTTP {response.status_code}", response.text)
                 else:
                     done[number] += 1
 
@@ -317,6 +338,8 @@ def mix(server: Server, users: list[str], tasks: list[str], clients: int, second
     figure.rate = sum(done) / elapsed
     figure.window = elapsed
     figure.errors = sum(errors)
+    figure.error_kinds = dict(kinds.most_common())
+    figure.error_examples = examples
     figure.note = f"{sum(done)} requests in {elapsed:.1f} s"
     return figure
 
@@ -431,8 +454,8 @@ def table(count: int, ours: dict[str, Figure], baseline: dict[str, Figure]) -> s
                 ratio = f"> {mine.rate * theirs.window:,.0f}x"
             if "RSS" in name and theirs and theirs.rate:
                 ratio = f"{mine.rate / theirs.rate:.2f}x the memory"
-            errors = f", {mine.errors} errors" if "clients" in name else ""
-            base_errors = f", {theirs.errors} errors" if theirs and "clients" in name else ""
+            errors = f", {error_count(mine)}" if "clients" in name else ""
+            base_errors = f", {error_count(theirs)}" if theirs and "clients" in name else ""
             lines.append(f"| {name} | {mine.rate:,.1f} {unit}{errors} | {base}{base_errors} | {ratio} | | |")
             continue
         mine_text = f"{ms(mine.p(0.5))} / {ms(mine.p(0.95))}"

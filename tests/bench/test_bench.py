@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.__main__ import Figure, error_count
 from tests.bench.runner import run_bench
 
 
@@ -21,6 +22,17 @@ def test_the_shortened_bench_runs_both_servers_and_reports_every_figure(tmp_path
     assert ours["GET /tasks, warm"]["s3_requests"] == {"ListObjectsV2": 1.0}
     assert baseline["GET /tasks, warm"]["s3_requests"] == {"GetObject": 50.0, "ListObjectsV2": 1.0}
     assert ours["POST /tasks (known user)"]["s3_requests"] == {"PutObject": 2.0}  # the history record, the task
-    assert ours["16 clients: get / list by user / create"]["rate"] > 0
+    mix = ours["16 clients: get / list by user / create"]
+    assert mix["rate"] > 0
+    assert sum(mix["error_kinds"].values()) == mix["errors"]  # every error named: an HTTP status or a failure
+    assert set(mix["error_examples"]) == set(mix["error_kinds"])
+    assert f"req/s, {error_count(Figure(**mix))} |" in report
     assert ours["peak RSS (MB)"]["rate"] > 0
     assert "Local store, N = 50 tasks" in report
+
+
+def test_the_mix_says_what_its_errors_were() -> None:
+    assert error_count(Figure()) == "0 errors"
+    assert error_count(Figure(errors=3, error_kinds={"HTTP 503": 2, "ReadTimeout": 1})) == (
+        "3 errors (HTTP 503 x 2, ReadTimeout x 1)"
+    )

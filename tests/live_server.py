@@ -45,7 +45,7 @@ def release_dropped_apps() -> None:
     """Empty FastAPI's module-level caches of endpoint and dependency callables.
 
     FastAPI (0.165) classifies every endpoint and dependency in `lru_cache`s of up to 4,096 callables, keyed by
-    the callable itself, so the last few hundred apps a process built stay alive through their closures, with
+    the callable itself, so the last hundred or so apps a process built stay alive through their closures, with
     their services, stores and caches. A server builds one app, but this suite builds one per test: without
     this, the test process grew past 3 GB and each full garbage collection paused it for up to 10 s, which
     one CI run met as a 10 s wait in a test that counted time. tests/api/test_app_lifecycle.py checks that an

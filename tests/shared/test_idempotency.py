@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,23 +15,12 @@ from shared.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from shared.idempotency import TTL, CreateOutcome, IdempotentCreates, fingerprint, record_id
 from shared.models import CallCreate, Entity, Task, TaskCreate, TaskUpdate, UserCreate
 from shared.services import Services
-from shared.storage import LocalStorage, S3Storage, Storage
+from shared.storage import S3Storage, Storage
 from shared.storage.base import IDEMPOTENCY, ObjectRef, StoredObject
-from tests.clocks import FakeClock
+from tests.clocks import START, FakeClock
 from tests.tcp_proxy import TcpProxy
 
-START = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
 MARIA = {"name": "María García", "email": "maria@test-azollon.com", "company": "Test Azollon"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def services(local_storage: LocalStorage, clock: FakeClock) -> Services:
-    return Services(local_storage, clock=clock)
 
 
 def create_task(services: Services, key: str | None, **fields: Any) -> tuple[Task, bool]:

@@ -33,9 +33,8 @@ from shared.models import (
 )
 from shared.services import Services
 from shared.storage import LocalStorage, Storage
-from tests.clocks import FakeClock
+from tests.clocks import START, FakeClock
 
-START = datetime(2025, 10, 24, 10, 30, tzinfo=UTC)
 CALL_AT = datetime(2025, 10, 25, 10, 0, tzinfo=UTC)
 
 
@@ -53,16 +52,6 @@ def local_time_is_not_utc() -> Iterator[None]:
         else:
             os.environ["TZ"] = before
         time.tzset()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def services(local_storage: LocalStorage, clock: FakeClock) -> Services:
-    return Services(local_storage, clock=clock)
 
 
 def new_user(services: Services, **overrides: Any) -> User:

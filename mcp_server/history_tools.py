@@ -67,17 +67,7 @@ def digest(versions: list[EntityVersion]) -> HistoryDigest:
             changes = {
                 name: after.get(name) for name in names if name not in _IMPLIED and after.get(name) != before.get(name)
             }
-        entries.append(
-            VersionChanges(
-                version=version.version,
-                at=version.at,
-                actor=version.actor,
-                via=version.via,
-                action=version.action,
-                reverted_to=version.reverted_to,
-                changes=changes,
-            )
-        )
+        entries.append(VersionChanges(**version.model_dump(exclude={"entity"}), changes=changes))
         before = after
     return HistoryDigest(current_version=len(versions), versions=entries)
 
